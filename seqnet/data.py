@@ -1,0 +1,362 @@
+"""Labelled sequence sets: loading the CLI's input modes, fitting lengths, splitting.
+
+A :class:`SequenceSet` holds ``uint8`` tokens ``(N, L)`` plus targets; one-hot floats are
+made later, per batch, on the training device.
+
+Input modes (one per call):
+
+* positives + negatives FASTA (binary), where negatives may be ``"shuffle"``:
+  dinucleotide-shuffled copies of the positives (the DeepBind protocol);
+* one FASTA + a label table (binary, multi-label or multi-class);
+* BED intervals + a genome FASTA (positives), with shuffled or GC-matched genomic
+  negatives.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from seqnet.alphabets import Alphabet, get_alphabet
+from seqnet.encode import center_fit, dinucleotide_shuffle_many, encode
+from seqnet.errors import ConfigError, InputError
+
+
+@dataclass
+class SequenceSet:
+    """Encoded sequences with targets.
+
+    Attributes
+    ----------
+    ids : list of str
+        Record ids, length ``N``.
+    tokens : numpy.ndarray, shape (N, L), dtype uint8
+        Tokens; ``alphabet.unknown`` marks N / ambiguity codes / padding.
+    y : numpy.ndarray, shape (N, T) float32 or (N,) int64
+        0/1 targets per task, or class indices for multi-class.
+    task_type : str
+        ``"binary"``, ``"multilabel"`` or ``"multiclass"``.
+    names : list of str
+        Task names, or class names for multi-class.
+    alphabet : Alphabet
+    groups : numpy.ndarray, shape (N,), dtype int64
+        Split groups: records of one group always land in the same split (a shuffled
+        negative stays with its positive).
+    chroms : list of str or None
+        Chromosome of each record when known (BED input or ``chrom:start-end`` ids).
+    """
+
+    ids: list[str]
+    tokens: np.ndarray
+    y: np.ndarray
+    task_type: str
+    names: list[str]
+    alphabet: Alphabet
+    groups: np.ndarray
+    chroms: list[str | None] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def length(self) -> int:
+        return int(self.tokens.shape[1])
+
+    def subset(self, index: np.ndarray) -> "SequenceSet":
+        """Rows ``index`` as a new set (arrays copied by fancy indexing)."""
+        return SequenceSet(
+            ids=[self.ids[i] for i in index],
+            tokens=self.tokens[index],
+            y=self.y[index],
+            task_type=self.task_type,
+            names=self.names,
+            alphabet=self.alphabet,
+            groups=self.groups[index],
+            chroms=None if self.chroms is None else [self.chroms[i] for i in index],
+        )
+
+
+def task_name_from_path(path: str | Path) -> str:
+    """A task name from a file name: ``ctcf_peaks.fa.gz`` -> ``ctcf_peaks``."""
+    name = Path(path).name
+    name = re.sub(r"(\.gz)?$", "", name)
+    name = re.sub(r"\.(fa|fasta|fna|fas|bed|seq|txt)$", "", name, flags=re.I)
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "task"
+
+
+def encode_records(ids: Sequence[str], seqs: Sequence[str], alphabet: Alphabet, source: str) -> list[np.ndarray]:
+    """Encode each record, failing on the first invalid letter with file + record + position."""
+    return [encode(s, alphabet, name=i, source=source) for i, s in zip(ids, seqs)]
+
+
+def resolve_length(token_lists: Sequence[np.ndarray], length: int | None, max_length: int) -> int:
+    """Input length: ``length`` if given, else the longest record capped at ``max_length``."""
+    if length is not None:
+        return int(length)
+    longest = max(len(t) for t in token_lists)
+    return int(min(longest, max_length))
+
+
+def fit_lengths(token_lists: Sequence[np.ndarray], length: int, pad_token: int) -> np.ndarray:
+    """Centre-crop / pad every record to ``length``; returns ``(N, length)`` uint8."""
+    out = np.empty((len(token_lists), length), dtype=np.uint8)
+    for i, t in enumerate(token_lists):
+        out[i] = t if len(t) == length else center_fit(t, length, pad_token)
+    return out
+
+
+def _chroms_from_ids(ids: Sequence[str]) -> list[str | None]:
+    from seqnet.io.fasta import parse_coordinate_id
+
+    out: list[str | None] = []
+    for i in ids:
+        parsed = parse_coordinate_id(i)
+        out.append(parsed[0] if parsed else None)
+    return out
+
+
+def load_positives_negatives(
+    positives: str | Path,
+    negatives: str | Path,
+    *,
+    alphabet: str | Alphabet = "dna",
+    length: int | None = None,
+    max_length: int = 1000,
+    seed: int = 0,
+    task_name: str | None = None,
+) -> SequenceSet:
+    """Binary set from a positives FASTA and a negatives FASTA or ``"shuffle"``.
+
+    Parameters
+    ----------
+    positives : path
+        FASTA (optionally gzipped) of bound sequences.
+    negatives : path or ``"shuffle"``
+        FASTA of unbound sequences, or ``"shuffle"`` for one dinucleotide-shuffled copy
+        of each positive (seeded by ``seed``).
+    alphabet : str or Alphabet
+        Default is ``"dna"``.
+    length : int or None
+        Fixed input length; None = longest record capped at ``max_length``.
+    task_name : str or None
+        Name of the single task; default is derived from the positives file name.
+
+    Returns
+    -------
+    SequenceSet
+    """
+    from seqnet.io.fasta import read_fasta
+
+    alphabet = get_alphabet(alphabet)
+    pos_ids, pos_seqs = read_fasta(positives)
+    pos_tok = encode_records(pos_ids, pos_seqs, alphabet, str(positives))
+    if str(negatives) == "shuffle":
+        neg_tok = dinucleotide_shuffle_many(pos_tok, seed=seed)
+        neg_ids = [f"{i}_shuf" for i in pos_ids]
+        groups = np.concatenate([np.arange(len(pos_ids)), np.arange(len(pos_ids))])
+        pos_chroms = _chroms_from_ids(pos_ids)
+        chroms = pos_chroms + pos_chroms
+    else:
+        neg_ids, neg_seqs = read_fasta(negatives)
+        clash = set(pos_ids).intersection(neg_ids)
+        if clash:
+            first = sorted(clash)[:3]
+            raise InputError(
+                f"{negatives}: {len(clash)} record ids also occur in {positives} (first: {', '.join(map(repr, first))}); "
+                "ids must be unique across positives and negatives"
+            )
+        neg_tok = encode_records(neg_ids, neg_seqs, alphabet, str(negatives))
+        groups = np.arange(len(pos_ids) + len(neg_ids))
+        chroms = _chroms_from_ids(pos_ids) + _chroms_from_ids(neg_ids)
+    all_tok = list(pos_tok) + list(neg_tok)
+    L = resolve_length(all_tok, length, max_length)
+    tokens = fit_lengths(all_tok, L, alphabet.unknown)
+    y = np.concatenate([np.ones(len(pos_tok)), np.zeros(len(neg_tok))]).astype(np.float32)[:, None]
+    return SequenceSet(
+        ids=list(pos_ids) + list(neg_ids),
+        tokens=tokens,
+        y=y,
+        task_type="binary",
+        names=[task_name or task_name_from_path(positives)],
+        alphabet=alphabet,
+        groups=groups.astype(np.int64),
+        chroms=chroms,
+    )
+
+
+def load_fasta_labels(
+    fasta: str | Path,
+    labels: str | Path,
+    *,
+    alphabet: str | Alphabet = "dna",
+    length: int | None = None,
+    max_length: int = 1000,
+) -> SequenceSet:
+    """Set from one FASTA and a label table (first column = record ids).
+
+    Several 0/1 columns make a multi-label task, one 0/1 column a binary task, and one
+    column of class names a multi-class task (see :func:`seqnet.io.tables.read_labels`).
+    """
+    from seqnet.io.fasta import read_fasta
+    from seqnet.io.tables import read_labels
+
+    alphabet = get_alphabet(alphabet)
+    ids, seqs = read_fasta(fasta)
+    lab = read_labels(labels, ids, ids_source=str(fasta))
+    tok = encode_records(ids, seqs, alphabet, str(fasta))
+    L = resolve_length(tok, length, max_length)
+    return SequenceSet(
+        ids=list(ids),
+        tokens=fit_lengths(tok, L, alphabet.unknown),
+        y=lab.y,
+        task_type=lab.task_type,
+        names=list(lab.names),
+        alphabet=alphabet,
+        groups=np.arange(len(ids), dtype=np.int64),
+        chroms=_chroms_from_ids(ids),
+    )
+
+
+def load_bed(
+    bed: str | Path,
+    genome: str | Path,
+    negatives: str,
+    *,
+    length: int = 200,
+    seed: int = 0,
+    task_name: str | None = None,
+) -> SequenceSet:
+    """Binary set from BED peaks in a genome FASTA (pyfaidx) and generated negatives.
+
+    Parameters
+    ----------
+    bed : path
+        Peaks (BED3+); each re-centred to ``length`` bases around its midpoint.
+    genome : path
+        Genome FASTA; its ``.fai`` index is built when missing.
+    negatives : str
+        ``"shuffle"`` (dinucleotide-shuffled peaks) or ``"genome"`` (random GC-matched
+        genomic windows that avoid the peaks and N runs).
+    length : int
+        Window length. Default is 200.
+    """
+    from seqnet.io.genome import extract, open_genome, read_bed, sample_background
+
+    alphabet = get_alphabet("dna")
+    if negatives not in ("shuffle", "genome"):
+        raise ConfigError(f"--negatives with --bed must be 'shuffle' or 'genome', got {negatives!r}")
+    intervals = read_bed(bed)
+    if not intervals:
+        raise InputError(f"{bed}: no intervals found")
+    fa = open_genome(genome)
+    pos_ids, pos_seqs = extract(fa, intervals, length, source=str(bed))
+    pos_tok = encode_records(pos_ids, pos_seqs, alphabet, str(genome))
+    n = len(pos_ids)
+    pos_chroms = [iv.chrom for iv in intervals]
+    if negatives == "shuffle":
+        neg_tok = dinucleotide_shuffle_many(pos_tok, seed=seed)
+        neg_ids = [f"{i}_shuf" for i in pos_ids]
+        groups = np.concatenate([np.arange(n), np.arange(n)])
+        neg_chroms = list(pos_chroms)
+    else:
+        neg_ids, neg_seqs = sample_background(fa, n, length, exclude=intervals, gc_like=pos_seqs, seed=seed)
+        neg_tok = encode_records(neg_ids, neg_seqs, alphabet, str(genome))
+        groups = np.arange(2 * n)
+        neg_chroms = [i.rsplit(":", 1)[0] for i in neg_ids]
+    tokens = fit_lengths(list(pos_tok) + list(neg_tok), length, alphabet.unknown)
+    y = np.concatenate([np.ones(n), np.zeros(len(neg_tok))]).astype(np.float32)[:, None]
+    return SequenceSet(
+        ids=list(pos_ids) + list(neg_ids),
+        tokens=tokens,
+        y=y,
+        task_type="binary",
+        names=[task_name or task_name_from_path(bed)],
+        alphabet=alphabet,
+        groups=groups.astype(np.int64),
+        chroms=pos_chroms + neg_chroms,
+    )
+
+
+def split_indices(
+    data: SequenceSet,
+    *,
+    valid_fraction: float,
+    test_fraction: float,
+    seed: int = 0,
+    test_chroms: Sequence[str] | None = None,
+    valid_chroms: Sequence[str] | None = None,
+) -> dict[str, np.ndarray]:
+    """Split records into train / valid / test index arrays.
+
+    Whole groups move together.  With ``test_chroms`` (and optionally ``valid_chroms``)
+    records are split by chromosome; otherwise groups are assigned at random (seeded)
+    in the given fractions.  The validation split falls back to a random fraction of the
+    non-test groups when ``valid_chroms`` is not given.
+
+    Returns
+    -------
+    dict
+        ``{"train": idx, "valid": idx, "test": idx}``, each a sorted int64 array.
+
+    Raises
+    ------
+    InputError
+        When chromosome splits are asked for but records have no coordinates, or a
+        requested split comes out empty.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(data)
+    is_test = np.zeros(n, dtype=bool)
+    is_valid = np.zeros(n, dtype=bool)
+    if test_chroms or valid_chroms:
+        if data.chroms is None or any(c is None for c in data.chroms):
+            missing = next((data.ids[i] for i, c in enumerate(data.chroms or [None] * n) if c is None), "?")
+            raise InputError(
+                f"--test-chroms needs coordinates for every record: record {missing!r} has no chrom:start-end id"
+            )
+        chroms = np.array(data.chroms, dtype=object)
+        present = sorted(set(data.chroms))
+        for flag, wanted, opt in ((is_test, test_chroms, "--test-chroms"), (is_valid, valid_chroms, "--valid-chroms")):
+            if wanted:
+                flag |= np.isin(chroms, list(wanted))
+                if not flag.any():
+                    raise InputError(
+                        f"{opt} {','.join(wanted)}: no records on these chromosomes "
+                        f"(records are on {', '.join(present[:8])}{', ...' if len(present) > 8 else ''})"
+                    )
+        # A shuffled negative follows its positive's group, not its own id.
+        is_test = _spread_over_groups(is_test, data.groups)
+        is_valid = _spread_over_groups(is_valid, data.groups) & ~is_test
+    if not (test_chroms or valid_chroms) or not valid_chroms:
+        groups = np.unique(data.groups[~is_test])
+        rng.shuffle(groups)
+        n_groups_total = len(np.unique(data.groups))
+        n_test = 0 if test_chroms else int(round(test_fraction * n_groups_total))
+        n_valid = int(round(valid_fraction * n_groups_total))
+        if test_fraction > 0 and n_test == 0 and not test_chroms:
+            n_test = 1
+        if valid_fraction > 0 and n_valid == 0:
+            n_valid = 1
+        test_groups = groups[:n_test]
+        valid_groups = groups[n_test : n_test + n_valid]
+        if not test_chroms:
+            is_test = np.isin(data.groups, test_groups)
+        is_valid = np.isin(data.groups, valid_groups) & ~is_test
+    is_train = ~(is_test | is_valid)
+    if not is_train.any():
+        raise InputError(f"no records left for training after the splits ({n} records)")
+    return {
+        "train": np.flatnonzero(is_train),
+        "valid": np.flatnonzero(is_valid),
+        "test": np.flatnonzero(is_test),
+    }
+
+
+def _spread_over_groups(flag: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Flag every record whose group has at least one flagged record."""
+    return np.isin(groups, np.unique(groups[flag]))

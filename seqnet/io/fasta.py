@@ -1,0 +1,332 @@
+"""FASTA and gzipped FASTA: read, write, and coordinate-style record ids.
+
+Reading uses Biopython's :func:`~Bio.SeqIO.FastaIO.SimpleFastaParser` (plain strings, no
+``SeqRecord`` objects, several times faster than ``SeqIO.parse``).  Every problem a user can
+cause with a bad file raises :class:`~seqnet.errors.InputError` with a one-line message that
+starts with the path and names the line or record and what was expected.
+
+Examples
+--------
+>>> ids, seqs = read_fasta("peaks.fa.gz")          # doctest: +SKIP
+>>> write_fasta("out.fa", ids, seqs)               # doctest: +SKIP
+>>> parse_coordinate_id("chr1:1,000-2,000(+)")
+('chr1', 1000, 2000)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import re
+import secrets
+import zlib
+from collections.abc import Iterator, Sequence
+from itertools import chain
+from pathlib import Path
+from typing import TextIO
+
+from Bio.SeqIO.FastaIO import SimpleFastaParser
+
+from seqnet.errors import InputError
+
+__all__ = ["open_text", "read_fasta", "write_fasta", "parse_coordinate_id"]
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+# How much of an offending line an error message shows.
+_SHOW_CHARS = 40
+
+
+def _show(text: str) -> str:
+    """Quote ``text`` for an error message, cut to about 40 characters."""
+    text = text.rstrip("\r\n")
+    if len(text) > _SHOW_CHARS:
+        text = text[:_SHOW_CHARS] + "..."
+    return repr(text)
+
+
+def _check_file(path: str | Path) -> Path:
+    """Return ``path`` as a :class:`Path` after checking it is an existing regular file."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file")
+    if p.is_dir():
+        raise InputError(f"{path}: is a directory; expected a file")
+    return p
+
+
+def is_gzip(path: str | Path) -> bool:
+    """Tell whether a file starts with the gzip magic bytes ``1f 8b``.
+
+    Parameters
+    ----------
+    path : str or Path
+        An existing file.
+
+    Returns
+    -------
+    bool
+        True for gzip (and bgzip) files, whatever their suffix.
+    """
+    with open(path, "rb") as fh:
+        return fh.read(2) == GZIP_MAGIC
+
+
+def open_text(path: str | Path) -> TextIO:
+    """Open a text file for reading, decompressing gzip transparently.
+
+    Gzip is detected from the magic bytes ``1f 8b``, so a gzipped file without a ``.gz``
+    suffix (and a plain file with one) is read correctly.  Text is decoded as UTF-8 with
+    universal newlines.  Decoding and decompression errors surface while reading; wrap the
+    reading in :func:`read_errors` to turn them into :class:`~seqnet.errors.InputError`.
+
+    Parameters
+    ----------
+    path : str or Path
+        File to open.
+
+    Returns
+    -------
+    TextIO
+        A text handle; close it (or use it in a ``with`` block).
+
+    Raises
+    ------
+    InputError
+        If the file does not exist or is a directory.
+    """
+    p = _check_file(path)
+    try:
+        if is_gzip(p):
+            return gzip.open(p, "rt", encoding="utf-8", newline=None)
+        return open(p, encoding="utf-8", newline=None)
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+
+
+@contextlib.contextmanager
+def read_errors(path: str | Path, kind: str = "text") -> Iterator[None]:
+    """Turn decoding and decompression errors raised while reading into InputError.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file being read, as the user gave it (used in the message).
+    kind : str, optional
+        What the file should be, for the message ("FASTA", "table", ...). Default is "text".
+
+    Raises
+    ------
+    InputError
+        ``{path}: not a text {kind} file ...`` for undecodable bytes and
+        ``{path}: truncated or corrupt gzip file (...)`` for damaged gzip data.
+    """
+    try:
+        yield
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"{path}: not a text {kind} file (byte 0x{exc.object[exc.start]:02x} is not "
+            f"UTF-8 text); expected a plain or gzipped text file"
+        ) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: truncated or corrupt gzip file ({detail})") from None
+
+
+def _looks_binary(line: str) -> bool:
+    """True when a line holds control characters that no text format uses."""
+    return any(ord(c) < 32 and c not in "\t\r\n\f\v" for c in line)
+
+
+def read_fasta(path: str | Path) -> tuple[list[str], list[str]]:
+    """Read a FASTA or gzipped FASTA file.
+
+    Parameters
+    ----------
+    path : str or Path
+        FASTA file, plain or gzip (detected from the content, not the suffix).
+
+    Returns
+    -------
+    ids : list of str
+        Record ids: the first whitespace-delimited word of each header (Biopython's
+        ``record.id``), in file order.
+    seqs : list of str
+        Sequences, multi-line records joined, letters exactly as in the file (case kept;
+        validation of the letters is left to :mod:`seqnet.encode`).
+
+    Raises
+    ------
+    InputError
+        If the file is missing, a directory, empty, not FASTA (first non-blank line is not
+        a ``>`` header), binary, a damaged gzip, or has a record with an empty id, an empty
+        sequence, or an id used twice.
+    """
+    ids: list[str] = []
+    seqs: list[str] = []
+    first_record: dict[str, int] = {}
+    with open_text(path) as handle, read_errors(path, "FASTA"):
+        # Biopython silently skips text before the first '>', so a TSV or BED file would
+        # come back as "no records"; look at the first non-blank line ourselves.
+        first = None
+        for lineno, line in enumerate(handle, start=1):
+            if line.strip():
+                first = line
+                break
+        if first is None:
+            raise InputError(f"{path}: no FASTA records found; expected lines starting with '>'")
+        if not first.startswith(">"):
+            if _looks_binary(first):
+                raise InputError(
+                    f"{path}: not a text FASTA file (binary data on line {lineno}); "
+                    f"expected lines starting with '>'"
+                )
+            raise InputError(
+                f"{path}: line {lineno}: expected a FASTA header starting with '>', "
+                f"found {_show(first)}"
+            )
+        for number, (title, seq) in enumerate(SimpleFastaParser(chain([first], handle)), 1):
+            words = title.split(None, 1)
+            if not words:
+                raise InputError(
+                    f"{path}: record {number} has an empty id; expected '>id' with the id "
+                    f"right after '>'"
+                )
+            rid = words[0]
+            if rid in first_record:
+                raise InputError(
+                    f"{path}: duplicate record id {rid!r} (records {first_record[rid]} "
+                    f"and {number})"
+                )
+            if not seq:
+                raise InputError(f"{path}: record {rid!r} (record {number}) has an empty sequence")
+            first_record[rid] = number
+            ids.append(rid)
+            seqs.append(seq)
+    return ids, seqs
+
+
+def write_fasta(
+    path: str | Path,
+    ids: Sequence[str],
+    seqs: Sequence[str],
+    line_width: int | None = 80,
+) -> None:
+    """Write records to a FASTA file atomically.
+
+    The records go to a temporary file in the destination directory, which then replaces
+    ``path`` with :func:`os.replace`, so a reader never sees a half-written file and a
+    failure leaves nothing behind.
+
+    Parameters
+    ----------
+    path : str or Path
+        Output file; gzip-compressed when the name ends with ``.gz``.
+    ids : sequence of str
+        Record ids, written as the whole header.  They must be non-empty and contain no
+        whitespace, so that :func:`read_fasta` gives them back unchanged.
+    seqs : sequence of str
+        Sequences, same length as ``ids``.
+    line_width : int or None, optional
+        Residues per line; ``None`` or ``0`` writes each sequence on one line.
+        Default is 80.
+
+    Raises
+    ------
+    InputError
+        If an id is empty or contains whitespace, or the directory is missing or not
+        writable.
+    ValueError
+        If ``ids`` and ``seqs`` differ in length or ``line_width`` is negative.
+    """
+    if len(ids) != len(seqs):
+        raise ValueError(f"write_fasta: {len(ids)} ids but {len(seqs)} sequences")
+    if line_width is not None and line_width < 0:
+        raise ValueError(f"write_fasta: line_width must be >= 0, got {line_width}")
+    for number, rid in enumerate(ids, start=1):
+        if not rid or any(c.isspace() for c in rid):
+            raise InputError(
+                f"{path}: record id {rid!r} (record {number}) is empty or contains "
+                f"whitespace; FASTA ids are single words"
+            )
+    p = Path(path)
+    parent = p.parent
+    if not parent.is_dir():
+        raise InputError(f"{path}: directory {str(parent)!r} does not exist")
+
+    # A random name in the same directory keeps os.replace atomic (same file system);
+    # os.open with 0o666 lets the umask set the final permissions, unlike mkstemp's 0o600.
+    tmp = parent / f".{p.name}.{secrets.token_hex(6)}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        with open(fd, "wb") as raw:
+            if p.name.endswith(".gz"):
+                # mtime=0 makes the output byte-identical across runs.
+                with gzip.GzipFile(
+                    filename=p.name[:-3], mode="wb", fileobj=raw, mtime=0, compresslevel=6
+                ) as gz:
+                    _write_records(gz, ids, seqs, line_width)
+            else:
+                _write_records(raw, ids, seqs, line_width)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, p)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
+        raise
+
+
+def _write_records(out, ids: Sequence[str], seqs: Sequence[str], line_width: int | None) -> None:
+    """Write FASTA text to a binary stream in large chunks."""
+    chunk: list[str] = []
+    for rid, seq in zip(ids, seqs):
+        chunk.append(f">{rid}\n")
+        if line_width and len(seq) > line_width:
+            chunk.extend(seq[i : i + line_width] + "\n" for i in range(0, len(seq), line_width))
+        else:
+            chunk.append(seq + "\n")
+        if len(chunk) > 4096:
+            out.write("".join(chunk).encode("utf-8"))
+            chunk = []
+    out.write("".join(chunk).encode("utf-8"))
+
+
+_COORD = re.compile(
+    r"^(?P<chrom>\S+):(?P<start>\d{1,3}(?:,\d{3})+|\d+)-(?P<end>\d{1,3}(?:,\d{3})+|\d+)"
+    r"(?:\([+\-.]\))?$"
+)
+
+
+def parse_coordinate_id(record_id: str) -> tuple[str, int, int] | None:
+    """Parse a record id of the form ``chrom:start-end``.
+
+    Accepted: ``chr1:100-200``, ``chr1:100-200(+)`` (strand ``+``, ``-`` or ``.``, ignored)
+    and thousands separators ``chr1:1,000-2,000``.  The chromosome is everything before
+    the last ``:`` that is followed by coordinates, so names containing ``:`` work.
+    Coordinates are returned as written (no change of base).
+
+    Parameters
+    ----------
+    record_id : str
+        A FASTA record id.
+
+    Returns
+    -------
+    tuple of (str, int, int) or None
+        ``(chrom, start, end)``, or None when the id is not of that form or ``end < start``.
+    """
+    m = _COORD.match(record_id)
+    if m is None:
+        return None
+    start = int(m["start"].replace(",", ""))
+    end = int(m["end"].replace(",", ""))
+    if end < start:
+        return None
+    return m["chrom"], start, end

@@ -1,0 +1,663 @@
+"""BED intervals, indexed genome FASTA (pyfaidx), window extraction and background sampling.
+
+Coordinates are 0-based, half-open, as in BED: ``Interval("chr1", 100, 200)`` is the 100
+bases ``genome["chr1"][100:200]`` and its id is ``"chr1:100-200"``.
+
+Examples
+--------
+>>> genome = open_genome("genome.fa")                               # doctest: +SKIP
+>>> peaks = read_bed("peaks.bed")                                   # doctest: +SKIP
+>>> ids, seqs = extract(genome, peaks, 200, source="peaks.bed")     # doctest: +SKIP
+>>> neg_ids, neg_seqs = sample_background(                          # doctest: +SKIP
+...     genome, len(seqs), 200, exclude=peaks, gc_like=seqs, seed=1)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pyfaidx
+
+from seqnet.errors import ConfigError, InputError
+from seqnet.io.fasta import GZIP_MAGIC, _looks_binary, _show, is_gzip, open_text, read_errors
+
+__all__ = [
+    "Interval",
+    "read_bed",
+    "open_genome",
+    "chrom_sizes",
+    "recenter",
+    "extract",
+    "sample_background",
+]
+
+# How many chromosome names an "unknown chromosome" message lists.
+_SHOW_CHROMS = 5
+
+
+@dataclass
+class Interval:
+    """A genomic interval, 0-based half-open like BED.
+
+    Attributes
+    ----------
+    chrom : str
+        Chromosome (sequence) name as in the genome FASTA.
+    start : int
+        First base, 0-based.
+    end : int
+        One past the last base.
+    name : str or None
+        BED column 4 when present. Default is None.
+    line : int
+        1-based line in the BED file it came from, for error messages; 0 when the interval
+        was not read from a file. Default is 0.
+    """
+
+    chrom: str
+    start: int
+    end: int
+    name: str | None = None
+    line: int = 0
+
+    @property
+    def id(self) -> str:
+        """``"chrom:start-end"``."""
+        return f"{self.chrom}:{self.start}-{self.end}"
+
+
+# ----------------------------------------------------------------------------- BED
+
+
+def read_bed(path: str | Path) -> list[Interval]:
+    """Read a BED3+ file (plain or gzip).
+
+    Columns beyond the third are ignored except the name (column 4).  Blank lines, ``#``
+    comments and ``track`` / ``browser`` lines are skipped.  Columns are tab-separated;
+    a line without tabs is split on whitespace.
+
+    Parameters
+    ----------
+    path : str or Path
+        BED file.
+
+    Returns
+    -------
+    list of Interval
+        In file order, each remembering its line number.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, binary, holds no intervals, or a line has fewer than 3
+        columns, a non-integer coordinate, ``start < 0`` or ``end <= start``.
+    """
+    intervals: list[Interval] = []
+    with open_text(path) as handle, read_errors(path, "BED"):
+        for lineno, line in enumerate(handle, start=1):
+            text = line.rstrip("\r\n")
+            stripped = text.strip()
+            if not stripped or stripped.startswith(("#", "track", "browser")):
+                continue
+            fields = text.split("\t") if "\t" in text else text.split()
+            if len(fields) < 3:
+                if _looks_binary(text):
+                    raise InputError(f"{path}: not a text BED file (binary data on line {lineno})")
+                raise InputError(
+                    f"{path}: line {lineno}: expected at least 3 tab-separated columns "
+                    f"(chrom, start, end), found {len(fields)}: {_show(text)}"
+                )
+            chrom = fields[0].strip()
+            coords = []
+            for column, label in ((1, "start"), (2, "end")):
+                value = fields[column].strip()
+                try:
+                    coords.append(int(value))
+                except ValueError:
+                    raise InputError(
+                        f"{path}: line {lineno}, column {column + 1} ({label}): expected an "
+                        f"integer, found {_show(value)}"
+                    ) from None
+            start, end = coords
+            if start < 0:
+                raise InputError(f"{path}: line {lineno}: start {start} is negative")
+            if end <= start:
+                raise InputError(
+                    f"{path}: line {lineno}: end {end} is not after start {start}; BED "
+                    f"intervals are 0-based half-open with end > start"
+                )
+            name = fields[3].strip() if len(fields) > 3 and fields[3].strip() else None
+            intervals.append(Interval(chrom, start, end, name, lineno))
+    if not intervals:
+        raise InputError(
+            f"{path}: no intervals found; expected tab-separated lines 'chrom start end'"
+        )
+    return intervals
+
+
+# ----------------------------------------------------------------------------- genome
+
+
+def _cache_root() -> Path:
+    """seqnet's cache directory: ``$SEQNET_CACHE``, else ``$XDG_CACHE_HOME/seqnet``,
+    else ``~/.cache/seqnet``."""
+    if os.environ.get("SEQNET_CACHE"):
+        return Path(os.environ["SEQNET_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "seqnet"
+
+
+def _cached_index_paths(path: Path) -> tuple[Path, Path]:
+    """Where the .fai / .gzi of a genome go when they cannot sit beside it.
+
+    The name hashes the absolute path, size and modification time, so an edited genome
+    gets a fresh index instead of a stale one.
+    """
+    st = path.stat()
+    key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode()
+    digest = hashlib.sha256(key).hexdigest()[:16]
+    folder = _cache_root() / "fai"
+    return folder / f"{path.name}.{digest}.fai", folder / f"{path.name}.{digest}.gzi"
+
+
+def _dir_writable(folder: Path) -> bool:
+    """Whether we may write in ``folder``.
+
+    Root passes ``os.access`` everywhere, so a folder whose mode has no write bit at all
+    (``chmod a-w``, e.g. a shared read-only data folder) also counts as read-only.
+    """
+    try:
+        mode = folder.stat().st_mode
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK) and bool(mode & 0o222)
+
+
+def _is_bgzf(path: Path) -> bool:
+    """BGZF is gzip with an extra field holding the subfield id ``BC``."""
+    with open(path, "rb") as fh:
+        head = fh.read(18)
+    return len(head) >= 18 and head[:2] == GZIP_MAGIC and bool(head[3] & 4) and head[12:14] == b"BC"
+
+
+def _check_genome_text(path: Path, shown: str) -> None:
+    """Fail early, with a clear message, on files that are not FASTA."""
+    with open_text(path) as handle, read_errors(shown, "FASTA"):
+        for lineno, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if line.startswith(">"):
+                return
+            if _looks_binary(line):
+                raise InputError(
+                    f"{shown}: not a text FASTA file (binary data on line {lineno}); "
+                    f"expected a genome FASTA"
+                )
+            raise InputError(
+                f"{shown}: line {lineno}: expected a FASTA header starting with '>', "
+                f"found {_show(line)}"
+            )
+    raise InputError(f"{shown}: no FASTA records found; expected lines starting with '>'")
+
+
+def _fasta(path: Path, shown: str, **index_paths) -> pyfaidx.Fasta:
+    """Open with pyfaidx, translating its indexing errors into InputError."""
+    try:
+        return pyfaidx.Fasta(str(path), as_raw=True, rebuild=True, **index_paths)
+    except UnicodeDecodeError:  # before ValueError, its base class
+        raise InputError(
+            f"{shown}: not a text FASTA file (bytes that are not UTF-8 text)"
+        ) from None
+    except pyfaidx.FastaIndexingError as exc:
+        detail = " ".join(str(exc).split())
+        raise InputError(
+            f"{shown}: cannot index genome FASTA ({detail}); every sequence line of a "
+            f"record but the last must have the same length"
+        ) from None
+    except ValueError as exc:
+        if "Duplicate key" in str(exc):
+            name = str(exc).split('"')[1] if '"' in str(exc) else str(exc)
+            raise InputError(f"{shown}: duplicate sequence name {name!r}") from None
+        # A damaged index file: pyfaidx fails while splitting its lines.
+        index = index_paths.get("indexname", f"{path}.fai")
+        raise InputError(
+            f"{shown}: cannot read its index {index} ({exc}); delete the index to rebuild it"
+        ) from None
+
+
+def open_genome(path: str | Path) -> pyfaidx.Fasta:
+    """Open an indexed genome FASTA, building the ``.fai`` index when missing.
+
+    The index is written beside the genome (``genome.fa.fai``, where samtools puts it)
+    when that directory is writable.  Otherwise (a shared read-only data folder) it goes
+    to ``$SEQNET_CACHE/fai/`` (default ``~/.cache/seqnet/fai/``) under a name hashing the
+    genome's absolute path, size and modification time.  An up-to-date index beside the
+    genome is always used.  bgzip-compressed genomes (``.gz`` / ``.bgz``) are supported
+    (their ``.gzi`` index follows the same rule); plain gzip is not, as it has no random
+    access.
+
+    Parameters
+    ----------
+    path : str or Path
+        Genome FASTA.
+
+    Returns
+    -------
+    pyfaidx.Fasta
+        Opened with ``as_raw=True``: slicing gives ``str``.  Sequence names are the first
+        word of each header.
+
+    Raises
+    ------
+    InputError
+        If the file is missing, not FASTA, plain-gzip compressed, has lines of unequal
+        length within a record, or a sequence name used twice.
+    """
+    shown = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{shown}: no such file")
+    if p.is_dir():
+        raise InputError(f"{shown}: is a directory; expected a genome FASTA file")
+    if p.stat().st_size == 0:
+        raise InputError(f"{shown}: empty file; expected a genome FASTA")
+    if is_gzip(p):
+        if not _is_bgzf(p):
+            raise InputError(
+                f"{shown}: gzip-compressed genome is not bgzip (no random access); bgzip it "
+                f"(gunzip {p.name}, then bgzip the result) or decompress it"
+            )
+        if not p.name.lower().endswith((".gz", ".bgz")):
+            raise InputError(f"{shown}: bgzip-compressed genome must be named *.gz or *.bgz")
+    _check_genome_text(p, shown)
+
+    beside = Path(f"{p}.fai")
+    mtime = p.stat().st_mtime
+    # pyfaidx also needs a .gzi for bgzip genomes; treat the pair as one index.
+    needed = [beside] + ([Path(f"{p}.gzi")] if is_gzip(p) else [])
+    if all(f.exists() and f.stat().st_mtime >= mtime for f in needed):
+        return _fasta(p, shown)
+    if _dir_writable(p.parent):
+        try:
+            return _fasta(p, shown)
+        except OSError:
+            pass  # e.g. a read-only file system: fall back to the cache
+    fai, gzi = _cached_index_paths(p)
+    try:
+        fai.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{shown}: cannot write its .fai index beside it nor in {fai.parent} "
+            f"({exc.strerror}); set SEQNET_CACHE to a writable folder"
+        ) from None
+    extra = {"gzi_indexname": str(gzi)} if is_gzip(p) else {}
+    try:
+        return _fasta(p, shown, indexname=str(fai), **extra)
+    except OSError as exc:
+        raise InputError(
+            f"{shown}: cannot write its .fai index in {fai.parent} ({exc}); set "
+            f"SEQNET_CACHE to a writable folder"
+        ) from None
+
+
+def _as_genome(genome: pyfaidx.Fasta | str | Path) -> pyfaidx.Fasta:
+    return genome if isinstance(genome, pyfaidx.Fasta) else open_genome(genome)
+
+
+def chrom_sizes(genome: pyfaidx.Fasta | str | Path) -> dict[str, int]:
+    """Length of every sequence in the genome, in file order.
+
+    Parameters
+    ----------
+    genome : pyfaidx.Fasta or str or Path
+        An opened genome, or a path passed to :func:`open_genome`.
+
+    Returns
+    -------
+    dict of str to int
+        Sequence name -> length in bases.
+    """
+    genome = _as_genome(genome)
+    return {name: int(record.rlen) for name, record in genome.faidx.index.items()}
+
+
+def recenter(interval: Interval, length: int) -> Interval:
+    """A window of ``length`` bases centred on the interval's midpoint.
+
+    The window starts at ``(start + end - length) // 2``: when the interval and the window
+    differ in length by an odd number of bases, the window sits half a base to the left
+    (floor), so e.g. ``recenter(Interval("c", 0, 3), 2)`` is ``c:0-2``.  The window may
+    extend past either chromosome end (even start below 0); :func:`extract` pads it.
+
+    Parameters
+    ----------
+    interval : Interval
+        Interval to centre on; name and line are kept.
+    length : int
+        Window length in bases, > 0.
+
+    Returns
+    -------
+    Interval
+        ``end - start == length``.
+    """
+    if length <= 0:
+        raise ConfigError(f"window length must be a positive integer, got {length}")
+    start = (interval.start + interval.end - length) // 2
+    return replace(interval, start=start, end=start + length)
+
+
+def _where(source: str, iv: Interval, k: int) -> str:
+    return f"{source}: line {iv.line}" if iv.line else f"{source}: interval {k + 1}"
+
+
+def _chrom_list(sizes: dict[str, int]) -> str:
+    names = list(sizes)
+    shown = ", ".join(names[:_SHOW_CHROMS])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > _SHOW_CHROMS else "")
+
+
+def extract(
+    genome: pyfaidx.Fasta,
+    intervals: Sequence[Interval],
+    length: int | None,
+    *,
+    source: str,
+) -> tuple[list[str], list[str]]:
+    """Fetch the genome sequence of each interval, optionally recentred to a fixed length.
+
+    Parameters
+    ----------
+    genome : pyfaidx.Fasta
+        From :func:`open_genome`.
+    intervals : sequence of Interval
+        E.g. from :func:`read_bed`.  Each must lie on a known chromosome and end within it.
+    length : int or None
+        Window length: each interval is replaced by :func:`recenter` ``(iv, length)``.
+        A window that reaches past a chromosome end (a peak near the edge) is padded with
+        ``N`` on that side.  None keeps every interval as is.
+    source : str
+        Where the intervals came from (the BED path), for error messages.
+
+    Returns
+    -------
+    ids : list of str
+        ``"chrom:start-end"`` of each window (before padding is clipped, so a padded window
+        near the start can have a negative start: ``chr1:-20-180``).
+    seqs : list of str
+        Sequences, letters as in the genome file (soft-masking kept).
+
+    Raises
+    ------
+    InputError
+        ``{source}: line L: unknown chromosome 'chrZ' (genome has: ...)`` and
+        ``{source}: line L: interval chr1:29000-31000 ends past the end of chr1 (30000 bp)``.
+    """
+    sizes = chrom_sizes(genome)
+    ids: list[str] = []
+    seqs: list[str] = []
+    for k, iv in enumerate(intervals):
+        size = sizes.get(iv.chrom)
+        if size is None:
+            raise InputError(
+                f"{_where(source, iv, k)}: unknown chromosome {iv.chrom!r} "
+                f"(genome has: {_chrom_list(sizes)})"
+            )
+        if iv.end > size:
+            raise InputError(
+                f"{_where(source, iv, k)}: interval {iv.id} ends past the end of "
+                f"{iv.chrom} ({size} bp)"
+            )
+        win = iv if length is None else recenter(iv, length)
+        lo, hi = max(win.start, 0), min(win.end, size)
+        seq = str(genome[iv.chrom][lo:hi]) if hi > lo else ""
+        if lo != win.start or hi != win.end:
+            seq = "N" * (lo - win.start) + seq + "N" * (win.end - max(hi, lo))
+        ids.append(win.id)
+        seqs.append(seq)
+    return ids, seqs
+
+
+# ----------------------------------------------------------------------------- background
+
+# Byte -> is G/C, is N (or any non-ACGT letter), over both cases.
+_GC = np.zeros(256, dtype=bool)
+_GC[list(b"GCgc")] = True
+_ACGT = np.zeros(256, dtype=bool)
+_ACGT[list(b"ACGTacgt")] = True
+
+
+def _gc_fraction(counts_gc: np.ndarray, counts_acgt: np.ndarray) -> np.ndarray:
+    """GC over called (A/C/G/T) bases; 0 where nothing is called."""
+    return np.divide(
+        counts_gc, counts_acgt, out=np.zeros(counts_gc.shape), where=counts_acgt > 0
+    )
+
+
+def _gc_bin(frac: np.ndarray, bins: int) -> np.ndarray:
+    """Bin index of each GC fraction; the epsilon keeps exact edges (e.g. 0.7) in the upper bin."""
+    return np.minimum(np.floor(frac * bins + 1e-9).astype(np.int64), bins - 1)
+
+
+def _seq_gc(seqs: Sequence[str]) -> np.ndarray:
+    """GC fraction of each sequence, counted with numpy on the joined bytes."""
+    data = np.frombuffer("".join(seqs).encode("ascii", "replace"), dtype=np.uint8)
+    bounds = np.cumsum([0] + [len(s) for s in seqs])
+    gc = np.add.reduceat(_GC[data].astype(np.int64), bounds[:-1]) if data.size else None
+    acgt = np.add.reduceat(_ACGT[data].astype(np.int64), bounds[:-1]) if data.size else None
+    if gc is None:
+        return np.zeros(len(seqs))
+    empty = bounds[:-1] == bounds[1:]  # reduceat misreports empty slices
+    gc[empty] = 0
+    acgt[empty] = 0
+    return _gc_fraction(gc, acgt)
+
+
+def _merged(exclude: Sequence[Interval]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per chromosome, sorted disjoint (starts, ends) covering the excluded intervals."""
+    by_chrom: dict[str, list[tuple[int, int]]] = {}
+    for iv in exclude:
+        by_chrom.setdefault(iv.chrom, []).append((iv.start, iv.end))
+    merged = {}
+    for chrom, pairs in by_chrom.items():
+        arr = np.array(sorted(pairs), dtype=np.int64)
+        starts, ends = arr[:, 0], np.maximum.accumulate(arr[:, 1])
+        # A new block starts where an interval begins after everything before it ended.
+        new = np.ones(len(arr), dtype=bool)
+        new[1:] = starts[1:] > ends[:-1]
+        merged[chrom] = (starts[new], np.maximum.reduceat(ends, np.flatnonzero(new)))
+    return merged
+
+
+def _overlaps(starts: np.ndarray, length: int, blocks: tuple[np.ndarray, np.ndarray] | None):
+    """Whether each window ``[s, s + length)`` overlaps a merged excluded block."""
+    if blocks is None or blocks[0].size == 0:
+        return np.zeros(starts.shape, dtype=bool)
+    b_start, b_end = blocks
+    k = np.searchsorted(b_end, starts, side="right")  # first block ending after s
+    hit = k < b_start.size
+    hit[hit] = b_start[k[hit]] < starts[hit] + length
+    return hit
+
+
+def _quotas(n: int, weights: np.ndarray) -> np.ndarray:
+    """Split ``n`` into integer quotas proportional to ``weights`` (largest remainders)."""
+    share = n * weights / weights.sum()
+    quota = np.floor(share).astype(np.int64)
+    rest = n - int(quota.sum())
+    if rest:
+        # Stable sort: ties go to the lower bin, so the split is deterministic.
+        order = np.argsort(-(share - quota), kind="stable")
+        quota[order[:rest]] += 1
+    return quota
+
+
+def _spill_quotas(quota: np.ndarray, available: np.ndarray) -> np.ndarray:
+    """Move the part of each GC bin's quota that the genome cannot fill to the nearest
+    bins with spare windows (closest GC first), so matching degrades gracefully instead
+    of failing when, say, the peaks are GC-richer than most of the genome.
+
+    ``available.sum() >= quota.sum()`` must hold.
+    """
+    quota = np.asarray(quota, dtype=np.int64).copy()
+    available = np.asarray(available, dtype=np.int64)
+    take = np.minimum(quota, available)
+    deficit = quota - take
+    for b in np.flatnonzero(deficit):
+        need = int(deficit[b])
+        # neighbours ordered by distance, ties to the lower bin
+        order = sorted(range(len(quota)), key=lambda j: (abs(j - b), j))
+        for j in order:
+            if need == 0:
+                break
+            spare = int(available[j] - take[j])
+            if spare > 0:
+                moved = min(spare, need)
+                take[j] += moved
+                need -= moved
+    return take
+
+
+def sample_background(
+    genome: pyfaidx.Fasta,
+    n: int,
+    length: int,
+    *,
+    exclude: Sequence[Interval],
+    gc_like: Sequence[str] | None = None,
+    seed: int = 0,
+    max_n_fraction: float = 0.0,
+    chroms: Sequence[str] | None = None,
+    gc_bins: int = 20,
+) -> tuple[list[str], list[str]]:
+    """Draw random genomic windows as negatives, optionally GC-matched to the positives.
+
+    Candidate windows tile each chromosome end to end from a random offset (seeded), so
+    the chosen windows never overlap one another.  Every candidate is scored at once with
+    numpy (each chromosome is fetched once as a byte array): windows overlapping an
+    ``exclude`` interval or with more than ``max_n_fraction`` non-ACGT bases are dropped.
+    Without ``gc_like`` ``n`` windows are drawn uniformly from the rest.  With it, the GC
+    fraction (G+C over A/C/G/T bases) of the ``gc_like`` sequences is binned into
+    ``gc_bins`` equal bins on [0, 1]; each bin gets a quota proportional to its count
+    (largest remainders) and is filled with random candidates of the same GC bin; what a
+    bin cannot fill is taken from the nearest bins that can.
+
+    Parameters
+    ----------
+    genome : pyfaidx.Fasta
+        From :func:`open_genome`.
+    n : int
+        Number of windows, >= 0.
+    length : int
+        Window length in bases, > 0.
+    exclude : sequence of Interval
+        Regions the windows must not overlap (typically the peaks).  Intervals on
+        chromosomes not sampled are ignored.
+    gc_like : sequence of str or None, optional
+        Sequences whose GC distribution to match. Default is None (no matching).
+    seed : int, optional
+        Seed for :func:`numpy.random.default_rng`; same inputs and seed give the same
+        windows. Default is 0.
+    max_n_fraction : float, optional
+        Largest allowed fraction of non-ACGT bases (N, IUPAC codes) in a window.
+        Default is 0.0 (none).
+    chroms : sequence of str or None, optional
+        Chromosomes to sample from. Default is None (all that are at least ``length``).
+    gc_bins : int, optional
+        Number of GC bins for matching. Default is 20.
+
+    Returns
+    -------
+    ids : list of str
+        ``"chrom:start-end"`` of each window, in random order.
+    seqs : list of str
+        Their sequences, letters as in the genome.
+
+    Raises
+    ------
+    InputError
+        If the genome cannot provide ``n`` windows; the message says how many it found.
+    ConfigError
+        For a bad ``n``, ``length``, ``max_n_fraction``, ``gc_bins`` or unknown ``chroms``.
+    """
+    shown = str(getattr(genome, "filename", "genome"))
+    if n < 0:
+        raise ConfigError(f"number of background windows must be >= 0, got {n}")
+    if length <= 0:
+        raise ConfigError(f"window length must be a positive integer, got {length}")
+    if not 0.0 <= max_n_fraction <= 1.0:
+        raise ConfigError(f"max_n_fraction must be between 0 and 1, got {max_n_fraction}")
+    if gc_bins < 1:
+        raise ConfigError(f"gc_bins must be >= 1, got {gc_bins}")
+    sizes = chrom_sizes(genome)
+    if chroms is not None:
+        unknown = [c for c in chroms if c not in sizes]
+        if unknown:
+            raise ConfigError(
+                f"unknown chromosome {unknown[0]!r} in chroms (genome {shown} has: "
+                f"{_chrom_list(sizes)})"
+            )
+        names = list(dict.fromkeys(chroms))
+    else:
+        names = list(sizes)
+    rng = np.random.default_rng(seed)
+    blocks = _merged(exclude)
+    max_n = int(np.floor(max_n_fraction * length + 1e-9))
+
+    # Score every tile of every chromosome: (chrom index, start, gc bin) of the usable ones.
+    cand_chrom, cand_start, cand_gc = [], [], []
+    offsets = rng.integers(0, length, size=len(names))
+    for ci, chrom in enumerate(names):
+        size = sizes[chrom]
+        offset = int(offsets[ci]) if size >= 2 * length else 0
+        n_tiles = (size - offset) // length
+        if n_tiles <= 0:
+            continue
+        seq = genome[chrom][offset : offset + n_tiles * length]
+        tiles = np.frombuffer(str(seq).encode("ascii", "replace"), dtype=np.uint8)
+        tiles = tiles.reshape(n_tiles, length)
+        called = _ACGT[tiles].sum(axis=1)
+        gc = _GC[tiles].sum(axis=1)
+        starts = offset + length * np.arange(n_tiles, dtype=np.int64)
+        ok = (length - called <= max_n) & ~_overlaps(starts, length, blocks.get(chrom))
+        frac = _gc_fraction(gc[ok], called[ok])
+        cand_chrom.append(np.full(int(ok.sum()), ci, dtype=np.int64))
+        cand_start.append(starts[ok])
+        cand_gc.append(_gc_bin(frac, gc_bins))
+    cand_chrom_a = np.concatenate(cand_chrom) if cand_chrom else np.zeros(0, np.int64)
+    cand_start_a = np.concatenate(cand_start) if cand_start else np.zeros(0, np.int64)
+    cand_gc_a = np.concatenate(cand_gc) if cand_gc else np.zeros(0, np.int64)
+
+    total = cand_start_a.size
+    if total < n:
+        raise InputError(
+            f"{shown}: found only {total} background windows of {length} bp (no N, not "
+            f"overlapping the {len(exclude)} excluded intervals) but {n} were asked for; "
+            f"ask for fewer or shorter windows"
+        )
+    if gc_like is None:
+        picked = rng.choice(total, size=n, replace=False)
+    else:
+        if len(gc_like) == 0:
+            raise ConfigError("gc_like is empty; give the sequences to match or None")
+        target = _gc_bin(_seq_gc(gc_like), gc_bins)
+        quota = _quotas(n, np.bincount(target, minlength=gc_bins).astype(np.float64))
+        available = np.bincount(cand_gc_a, minlength=gc_bins)
+        quota = _spill_quotas(quota, available)
+        parts = [
+            rng.choice(np.flatnonzero(cand_gc_a == b), size=int(q), replace=False)
+            for b, q in enumerate(quota)
+            if q
+        ]
+        picked = rng.permutation(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+
+    windows = [
+        Interval(names[int(c)], int(s), int(s) + length)
+        for c, s in zip(cand_chrom_a[picked], cand_start_a[picked])
+    ]
+    return extract(genome, windows, None, source=shown)

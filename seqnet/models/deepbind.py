@@ -1,0 +1,102 @@
+"""DeepBind-style CNN: convolution -> ReLU -> global max (+ mean) pool -> dense.
+
+Tensor contract: ``(N, C, L)`` float one-hot -> ``(N, n_outputs)`` logits.
+
+After Alipanahi et al. (2015): one convolutional layer of motif detectors scanned along
+the sequence, each filter reduced to its best match (global max pool), followed by a
+small fully connected head.  Options beyond the original: several filters, batch norm,
+average pooling next to max pooling, and strand-symmetric scoring (the filters are
+scanned over both strands and the per-filter maxima are combined), which DeepBind did
+at test time by scoring both strands.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+
+class DeepBind(nn.Module):
+    """DeepBind-style single-layer CNN.
+
+    Parameters
+    ----------
+    n_channels : int
+        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
+    length : int or None
+        Input length; unused by the architecture (global pooling) but kept in the
+        checkpoint. Default is None.
+    n_outputs : int
+        Number of logits. Default is 1.
+    n_filters : int
+        Convolution filters (motif detectors). Default is 128.
+    filter_width : int
+        Filter width in bases. Default is 24.
+    hidden : int
+        Units of the hidden dense layer; 0 for a linear head. Default is 32.
+    dropout : float
+        Dropout before the dense layers. Default is 0.5.
+    pool : str
+        ``"max"`` or ``"maxavg"`` (max and mean pooled features concatenated).
+        Default is ``"maxavg"``.
+    both_strands : bool
+        Also scan the reverse complement and take the per-filter maximum over
+        strands; needs a complementary alphabet (DNA / RNA). Default is False.
+    """
+
+    def __init__(
+        self,
+        n_channels: int = 4,
+        length: int | None = None,
+        n_outputs: int = 1,
+        n_filters: int = 128,
+        filter_width: int = 24,
+        hidden: int = 32,
+        dropout: float = 0.5,
+        pool: str = "maxavg",
+        both_strands: bool = False,
+    ) -> None:
+        super().__init__()
+        if pool not in ("max", "maxavg"):
+            raise TypeError(f"pool must be 'max' or 'maxavg', not {pool!r}")
+        self.pool = pool
+        self.both_strands = both_strands
+        # 'same'-style padding keeps motifs at the sequence edges detectable.
+        self.conv = nn.Conv1d(n_channels, n_filters, filter_width, padding=filter_width // 2)
+        n_features = n_filters * (2 if pool == "maxavg" else 1)
+        layers: list[nn.Module] = [nn.Dropout(dropout)]
+        if hidden > 0:
+            layers += [nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_outputs)]
+        else:
+            layers += [nn.Linear(n_features, n_outputs)]
+        self.head = nn.Sequential(*layers)
+
+    @property
+    def first_conv(self) -> nn.Conv1d:
+        """The motif-detecting convolution (used by motif extraction)."""
+        return self.conv
+
+    def _features(self, x: torch.Tensor) -> torch.Tensor:
+        h = torch.relu(self.conv(x))
+        feats = [h.amax(dim=-1)]
+        if self.pool == "maxavg":
+            feats.append(h.mean(dim=-1))
+        return torch.cat(feats, dim=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (N, C, L)
+            One-hot sequences.
+
+        Returns
+        -------
+        torch.Tensor, shape (N, n_outputs)
+            Logits.
+        """
+        f = self._features(x)
+        if self.both_strands:
+            f = torch.maximum(f, self._features(x.flip(1, 2)))
+        return self.head(f)

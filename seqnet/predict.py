@@ -1,0 +1,104 @@
+"""Batched prediction from token arrays, optionally averaged over both strands."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from seqnet.alphabets import Alphabet
+from seqnet.encode import one_hot_torch, reverse_complement_torch
+
+
+def unknown_value(alphabet: Alphabet, mode: str) -> float:
+    """One-hot value of the unknown token: 0 (``"zeros"``) or ``1/C`` (``"uniform"``)."""
+    return 1.0 / alphabet.size if mode == "uniform" else 0.0
+
+
+def to_probabilities(logits: torch.Tensor, task_type: str) -> torch.Tensor:
+    """Sigmoid per task (binary / multi-label) or softmax over classes (multi-class)."""
+    if task_type == "multiclass":
+        return torch.softmax(logits.float(), dim=1)
+    return torch.sigmoid(logits.float())
+
+
+@torch.no_grad()
+def predict_logits(
+    model: torch.nn.Module,
+    tokens: np.ndarray | torch.Tensor,
+    *,
+    alphabet: Alphabet,
+    unknown: str = "zeros",
+    batch_size: int = 1024,
+    device: torch.device | str = "cpu",
+    reverse_complement: bool = False,
+) -> torch.Tensor:
+    """Run ``model`` over tokens in batches, in eval mode.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(B, C, L)`` one-hot to ``(B, n_outputs)`` logits.
+    tokens : numpy.ndarray or torch.Tensor, shape (N, L), dtype uint8
+    alphabet : Alphabet
+    unknown : str
+        ``"zeros"`` or ``"uniform"``. Default is ``"zeros"``.
+    batch_size : int
+        Default is 1024.
+    device : torch.device or str
+        Default is ``"cpu"``.
+    reverse_complement : bool
+        Score the reverse complement instead. Default is False.
+
+    Returns
+    -------
+    torch.Tensor, shape (N, n_outputs), float32, on the CPU
+    """
+    was_training = model.training
+    model.eval()
+    device = torch.device(device)
+    tok = torch.as_tensor(tokens)
+    uval = unknown_value(alphabet, unknown)
+    autocast = device.type == "cuda"
+    out = []
+    try:
+        for start in range(0, tok.shape[0], batch_size):
+            batch = tok[start : start + batch_size].to(device, non_blocking=True)
+            if reverse_complement:
+                batch = reverse_complement_torch(batch, alphabet)
+            x = one_hot_torch(batch, alphabet.size, unknown_value=uval)
+            with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
+                logits = model(x)
+            out.append(logits.float().cpu())
+    finally:
+        model.train(was_training)
+    if not out:
+        return torch.zeros((0, 0))
+    return torch.cat(out)
+
+
+def predict_proba(
+    model: torch.nn.Module,
+    tokens: np.ndarray | torch.Tensor,
+    *,
+    alphabet: Alphabet,
+    task_type: str,
+    unknown: str = "zeros",
+    batch_size: int = 1024,
+    device: torch.device | str = "cpu",
+    rc_average: bool = False,
+) -> np.ndarray:
+    """Probabilities for each record.
+
+    With ``rc_average`` the probabilities of the sequence and of its reverse complement
+    are averaged (DNA / RNA only).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, n_outputs), float64
+    """
+    kw = dict(alphabet=alphabet, unknown=unknown, batch_size=batch_size, device=device)
+    prob = to_probabilities(predict_logits(model, tokens, **kw), task_type)
+    if rc_average:
+        prob_rc = to_probabilities(predict_logits(model, tokens, reverse_complement=True, **kw), task_type)
+        prob = 0.5 * (prob + prob_rc)
+    return prob.double().numpy()

@@ -1,0 +1,56 @@
+"""Shared fixtures: small simulated data sets, the shared real data, a CLI runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+# A tiny, fast model recipe for end-to-end CLI tests.
+TINY = ["--epochs", "2", "--batch-size", "32", "--quiet"]
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data``; tests using it skip when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA} (../shared/data is absent)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def sim(tmp_path_factory):
+    """A small planted-motif data set (seeded): positives/negatives and multi-label."""
+    from seqnet.simulate import simulate
+
+    return simulate(tmp_path_factory.mktemp("sim"), n=150, length=80, seed=3,
+                    motifs=["CTCF", "MA0080", "MA0466"])
+
+
+@pytest.fixture(scope="session")
+def tiny_config(tmp_path_factory) -> Path:
+    """A YAML recipe for a small DeepBind model."""
+    path = tmp_path_factory.mktemp("cfg") / "tiny.yaml"
+    path.write_text("model_args:\n  n_filters: 8\n  filter_width: 11\n  hidden: 8\n")
+    return path
+
+
+@pytest.fixture
+def cli():
+    """Run ``seqnet ARGS...`` in-process; returns click's Result (stdout / stderr apart)."""
+    from seqnet.cli import main
+
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
