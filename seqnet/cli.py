@@ -51,6 +51,7 @@ def _input_options(fn):
         click.option("--labels", type=click.Path(path_type=Path), help="TSV/CSV: record id, then one 0/1 column per task or one class column."),
         click.option("--bed", type=click.Path(path_type=Path), help="BED peaks (positives), with --genome."),
         click.option("--genome", type=click.Path(path_type=Path), help="Genome FASTA for --bed (indexed with pyfaidx; .fai built if missing)."),
+        click.option("--tile", is_flag=True, help="Cut each BED interval into consecutive --length windows instead of centring one window on it."),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -58,7 +59,7 @@ def _input_options(fn):
 
 
 def _load_inputs(
-    *, positives, negatives, fasta, labels, bed, genome, alphabet, length, max_length, seed, task_name
+    *, positives, negatives, fasta, labels, bed, genome, tile, alphabet, length, max_length, seed, task_name
 ):
     """Load a SequenceSet from whichever input mode the options name."""
     from seqnet import data as data_mod
@@ -71,6 +72,8 @@ def _load_inputs(
             + (f" (got {' and '.join(modes)})" if modes else "")
         )
     mode = modes[0]
+    if tile and mode != "--bed":
+        raise ConfigError("--tile goes with --bed")
     if mode == "--positives":
         if negatives is None:
             raise ConfigError("--positives needs --negatives NEG.fa or --negatives shuffle")
@@ -91,7 +94,7 @@ def _load_inputs(
         raise ConfigError("--bed needs --negatives shuffle or --negatives genome")
     if alphabet.name != "dna":
         raise ConfigError("--bed/--genome input is DNA; drop --alphabet or use --alphabet dna")
-    return data_mod.load_bed(bed, genome, negatives, length=length or 200, seed=seed, task_name=task_name)
+    return data_mod.load_bed(bed, genome, negatives, length=length or 200, tile=tile, seed=seed, task_name=task_name)
 
 
 def _split_list(value: str | None) -> list[str] | None:
@@ -125,7 +128,7 @@ def _split_list(value: str | None) -> list[str] | None:
 @click.option("--device", type=str, help="auto, cpu or cuda[:N].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--quiet", "-q", is_flag=True, help="No console output but the final metrics.")
-def train(positives, negatives, fasta, labels, bed, genome, out, model_name, config_file, length, alphabet, task_name,
+def train(positives, negatives, fasta, labels, bed, genome, tile, out, model_name, config_file, length, alphabet, task_name,
           epochs, batch_size, lr, weight_decay, patience, monitor, rc_augment, unknown, valid_fraction, test_fraction,
           test_chroms, valid_chroms, seed, device, overwrite, quiet):
     """Train a model and write a run directory.
@@ -153,7 +156,7 @@ def train(positives, negatives, fasta, labels, bed, genome, out, model_name, con
     check_out_dir(out, overwrite)
     d = cfg["data"]
     data = _load_inputs(
-        positives=positives, negatives=negatives, fasta=fasta, labels=labels, bed=bed, genome=genome,
+        positives=positives, negatives=negatives, fasta=fasta, labels=labels, bed=bed, genome=genome, tile=tile,
         alphabet=get_alphabet(d["alphabet"]), length=d["length"], max_length=d["max_length"], seed=cfg["seed"],
         task_name=task_name,
     )
@@ -175,7 +178,7 @@ def train(positives, negatives, fasta, labels, bed, genome, out, model_name, con
 @click.option("--batch-size", type=int, default=1024, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --negatives shuffle.")
 @click.option("--device", type=str, default="auto", show_default=True)
-def evaluate(run, positives, negatives, fasta, labels, bed, genome, out, rc_average, batch_size, seed, device):
+def evaluate(run, positives, negatives, fasta, labels, bed, genome, tile, out, rc_average, batch_size, seed, device):
     """Score a trained model (RUN: run directory or model.pt) on labelled sequences."""
     from seqnet.checkpoint import load
     from seqnet.metrics import classification_metrics, format_table
@@ -187,7 +190,7 @@ def evaluate(run, positives, negatives, fasta, labels, bed, genome, out, rc_aver
     dev = resolve_device(device)
     tm = load(run, map_location=dev)
     data = _load_inputs(
-        positives=positives, negatives=negatives, fasta=fasta, labels=labels, bed=bed, genome=genome,
+        positives=positives, negatives=negatives, fasta=fasta, labels=labels, bed=bed, genome=genome, tile=tile,
         alphabet=tm.alphabet, length=tm.length, max_length=tm.length, seed=seed,
         task_name=tm.names[0] if len(tm.names) == 1 else None,
     )

@@ -228,6 +228,7 @@ def load_bed(
     negatives: str,
     *,
     length: int = 200,
+    tile: bool = False,
     seed: int = 0,
     task_name: str | None = None,
 ) -> SequenceSet:
@@ -244,8 +245,12 @@ def load_bed(
         genomic windows that avoid the peaks and N runs).
     length : int
         Window length. Default is 200.
+    tile : bool
+        Cut each interval into consecutive windows of ``length`` instead of taking one
+        window at its centre (for BED files marking whole regions). Default is False.
     """
-    from seqnet.io.genome import extract, open_genome, read_bed, sample_background
+    from seqnet.io.genome import chrom_sizes, extract, open_genome, read_bed, sample_background
+    from seqnet.io.genome import tile as tile_intervals
 
     alphabet = get_alphabet("dna")
     if negatives not in ("shuffle", "genome"):
@@ -254,7 +259,15 @@ def load_bed(
     if not intervals:
         raise InputError(f"{bed}: no intervals found")
     fa = open_genome(genome)
-    pos_ids, pos_seqs = extract(fa, intervals, length, source=str(bed))
+    if tile:
+        # Check the regions themselves first, so an error names the BED line's own coordinates.
+        sizes = chrom_sizes(fa)
+        extract(fa, [iv for iv in intervals if iv.chrom not in sizes or iv.end > sizes[iv.chrom]][:1], None,
+                source=str(bed))
+        intervals = tile_intervals(intervals, length)
+        pos_ids, pos_seqs = extract(fa, intervals, None, source=str(bed))
+    else:
+        pos_ids, pos_seqs = extract(fa, intervals, length, source=str(bed))
     pos_tok = encode_records(pos_ids, pos_seqs, alphabet, str(genome))
     n = len(pos_ids)
     pos_chroms = [iv.chrom for iv in intervals]

@@ -352,6 +352,35 @@ def recenter(interval: Interval, length: int) -> Interval:
     return replace(interval, start=start, end=start + length)
 
 
+def tile(intervals: Sequence[Interval], length: int) -> list[Interval]:
+    """Cut each interval into consecutive, non-overlapping windows of ``length`` bases.
+
+    Windows start at the interval's start; a remainder shorter than ``length`` at the
+    end is dropped.  An interval shorter than ``length`` yields one window centred on it
+    (as :func:`recenter`).  Name and line are kept, so errors still point at the BED line.
+
+    Parameters
+    ----------
+    intervals : sequence of Interval
+    length : int
+        Window length in bases, > 0.
+
+    Returns
+    -------
+    list of Interval
+    """
+    if length <= 0:
+        raise ConfigError(f"window length must be a positive integer, got {length}")
+    out: list[Interval] = []
+    for iv in intervals:
+        n = (iv.end - iv.start) // length
+        if n == 0:
+            out.append(recenter(iv, length))
+            continue
+        out.extend(replace(iv, start=iv.start + k * length, end=iv.start + (k + 1) * length) for k in range(n))
+    return out
+
+
 def _where(source: str, iv: Interval, k: int) -> str:
     return f"{source}: line {iv.line}" if iv.line else f"{source}: interval {k + 1}"
 
