@@ -54,3 +54,15 @@ def cli():
 def write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``gpu`` skip (with a reason) where CUDA is not available."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs a CUDA device (marker: gpu)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)

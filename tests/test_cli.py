@@ -369,3 +369,23 @@ def test_error_evaluate_label_mismatch(cli, binary_run, tmp_path, good_fa):
 def test_error_simulate_bad_motif(cli, tmp_path):
     _fails(cli("simulate", "--out", tmp_path / "s", "--motifs", "NOTATF"), "NOTATF")
     assert not (tmp_path / "s").exists()
+
+
+def test_protein_train_predict(tmp_path, tiny_config, cli):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    aa = list("ACDEFGHIKLMNPQRSTVWY")
+    pos = "".join(f">p{i}\n{''.join(rng.choice(aa, 15))}WWKWW{''.join(rng.choice(aa, 20))}\n" for i in range(60))
+    neg = "".join(f">n{i}\n{''.join(rng.choice(aa, 40))}\n" for i in range(60))
+    p, n = write(tmp_path / "pos.fa", pos), write(tmp_path / "neg.fa", neg)
+    out = tmp_path / "prot"
+    result = cli("train", "--positives", p, "--negatives", n, "--alphabet", "protein", "--config", tiny_config,
+                 "--out", out, *TINY)
+    assert result.exit_code == 0, result.output
+    import seqnet
+
+    assert seqnet.load(out).alphabet.name == "protein"
+    preds = tmp_path / "p.tsv"
+    assert cli("predict", out, "--fasta", p, "--out", preds).exit_code == 0
+    _fails(cli("predict", out, "--fasta", p, "--out", preds, "--rc-average"), "protein alphabet has no reverse complement")

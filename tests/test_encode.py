@@ -269,7 +269,6 @@ def test_one_hot_torch_matches_numpy(rng):
     assert half.dtype == torch.bfloat16 and half.tolist() == [[[1, 0], [0, 0], [0, 0], [0, 0]]]
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.gpu
 def test_torch_functions_on_gpu(rng):
     tokens = random_tokens(rng, 8, 40)

@@ -156,3 +156,13 @@ def test_shuffled_negatives_stay_with_their_positive(tmp_path):
         assert len(ids) * 2 == len(part)
     assert sorted(np.concatenate(list(splits.values()))) == list(range(100))
     assert len(splits["test"]) == 20 and len(splits["valid"]) == 20
+
+
+@pytest.mark.gpu
+def test_fit_on_cuda_with_bf16_autocast():
+    data = _planted(n=200)
+    model = _model().cuda()
+    result = fit(model, data.subset(np.arange(160)), data.subset(np.arange(160, 200)), epochs=8, batch_size=16,
+                 lr=0.02, rc_augment=True, seed=0, device="cuda")
+    assert max(r["valid_auroc"] for r in result.history) > 0.9
+    assert next(model.parameters()).device.type == "cuda"
