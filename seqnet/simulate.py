@@ -39,7 +39,6 @@ import gzip as _gzip
 import json
 import os
 import re
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from seqnet.errors import ConfigError
+from seqnet.utils import write_bytes_atomic
 from seqnet.motifs.meme import write_meme
 from seqnet.motifs.motif import Motif, motifs_from_jaspar
 
@@ -236,11 +236,11 @@ def simulate(
         if gzip:
             # mtime=0 and no file name in the header keep the bytes reproducible.
             data = _gzip.compress(data, compresslevel=6, mtime=0)
-        _atomic_write_bytes(paths[key], data)
+        write_bytes_atomic(paths[key], data)
 
     table = ["\t".join(["id", *columns])]
     table += ["\t".join([rid, *map(str, row)]) for rid, row in zip(multi_ids, labels.tolist())]
-    _atomic_write_bytes(paths["labels"], ("\n".join(table) + "\n").encode("ascii"))
+    write_bytes_atomic(paths["labels"], ("\n".join(table) + "\n").encode("ascii"))
 
     write_meme(paths["motifs"], truth, background=background)
 
@@ -277,7 +277,7 @@ def simulate(
         "files": {key: p.name for key, p in paths.items()},
         "fasta_header": "<id> sites=<column>:<0-based start>:<strand>,... (or sites=none)",
     }
-    _atomic_write_bytes(paths["simulation"], (json.dumps(provenance, indent=2) + "\n").encode("utf-8"))
+    write_bytes_atomic(paths["simulation"], (json.dumps(provenance, indent=2) + "\n").encode("utf-8"))
 
     return SimulatedData(
         positives_fasta=paths["positives"],
@@ -453,15 +453,3 @@ def _fasta_bytes(
         chunks.append(b"\n".join(raw[k : k + _LINE_WIDTH] for k in range(0, length, _LINE_WIDTH)))
         chunks.append(b"\n")
     return b"".join(chunks)
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` through a temp file in the same folder, then rename over ``path``."""
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        with open(tmp, "xb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise

@@ -106,7 +106,7 @@ def test_same_seed_same_bytes_other_seed_differs(tmp_path, sim):
 
 def test_gzip_is_deterministic_and_same_content(tmp_path, sim):
     a = simulate(tmp_path / "a", n=N, length=LENGTH, seed=1, gzip=True)
-    b = simulate(tmp_path / "b", n=N, length=LENGTH, seed=1, gzip=True)
+    simulate(tmp_path / "b", n=N, length=LENGTH, seed=1, gzip=True)
     assert a.positives_fasta.name == "positives.fa.gz"
     for name in ("positives.fa.gz", "negatives.fa.gz", "multilabel.fa.gz"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 import re
-import secrets
 import zlib
 from collections.abc import Iterator, Sequence
 from itertools import chain
@@ -29,6 +27,7 @@ from typing import TextIO
 from Bio.SeqIO.FastaIO import SimpleFastaParser
 
 from seqnet.errors import InputError
+from seqnet.utils import atomic_path
 
 __all__ = ["open_text", "read_fasta", "write_fasta", "parse_coordinate_id"]
 
@@ -255,15 +254,8 @@ def write_fasta(
     if not parent.is_dir():
         raise InputError(f"{path}: directory {str(parent)!r} does not exist")
 
-    # A random name in the same directory keeps os.replace atomic (same file system);
-    # os.open with 0o666 lets the umask set the final permissions, unlike mkstemp's 0o600.
-    tmp = parent / f".{p.name}.{secrets.token_hex(6)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
-    try:
-        with open(fd, "wb") as raw:
+        with atomic_path(p) as tmp, open(tmp, "wb") as raw:
             if p.name.endswith(".gz"):
                 # mtime=0 makes the output byte-identical across runs.
                 with gzip.GzipFile(
@@ -272,15 +264,8 @@ def write_fasta(
                     _write_records(gz, ids, seqs, line_width)
             else:
                 _write_records(raw, ids, seqs, line_width)
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, p)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
-        raise
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
 
 def _write_records(out, ids: Sequence[str], seqs: Sequence[str], line_width: int | None) -> None:

@@ -34,13 +34,13 @@ from __future__ import annotations
 import gzip
 import os
 import re
-import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from seqnet.errors import ConfigError, InputError
+from seqnet.utils import write_text_atomic
 from seqnet.motifs.motif import ROW_SUM_TOLERANCE, Motif, _background
 
 __all__ = ["write_meme", "read_meme"]
@@ -48,23 +48,6 @@ __all__ = ["write_meme", "read_meme"]
 PROTEIN_LETTERS = "ACDEFGHIKLMNPQRSTVWY"
 # Alphabets the minimal format names with "ALPHABET= <letters>".
 _KNOWN_ALPHABETS = ("ACGT", "ACGU", PROTEIN_LETTERS)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temp file in the same folder and a rename.
-
-    The temp file is made with ``open(..., "x")`` rather than ``mkstemp`` so it gets the
-    usual umask permissions instead of 0600.
-    """
-    tmp = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        # Leave nothing half-written behind, whatever went wrong.
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def write_meme(
@@ -124,7 +107,7 @@ def write_meme(
         )
         lines.extend(" " + "  ".join(f"{p:.6f}" for p in row) for row in m.pfm)
         lines.append("")
-    _atomic_write_text(path, "\n".join(lines) + "\n")
+    write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 # -- reading --------------------------------------------------------------------------
