@@ -200,6 +200,7 @@ def evaluate(run, positives, negatives, fasta, labels, bed, genome, tile, out, r
     prob = predict_proba(
         tm.model, data.tokens, alphabet=tm.alphabet, task_type=tm.task_type,
         unknown=tm.preprocess.get("unknown", "zeros"), batch_size=batch_size, device=dev, rc_average=rc_average,
+        lengths=data.lengths,
     )
     metrics = classification_metrics(y, prob, tm.task_type, tm.names, split="all")
     click.echo(format_table(metrics))
@@ -256,7 +257,7 @@ def predict(run, fasta, out, rc_average, batch_size, device):
     import pandas as pd
 
     from seqnet.checkpoint import load
-    from seqnet.data import encode_records, fit_lengths
+    from seqnet.data import encode_records, fit_lengths, real_lengths
     from seqnet.io.fasta import read_fasta
     from seqnet.predict import predict_proba
     from seqnet.utils import atomic_path, resolve_device
@@ -268,10 +269,12 @@ def predict(run, fasta, out, rc_average, batch_size, device):
     if rc_average and not tm.alphabet.has_complement:
         raise ConfigError(f"--rc-average: the {tm.alphabet.name} alphabet has no reverse complement")
     ids, seqs = read_fasta(fasta)
-    tokens = fit_lengths(encode_records(ids, seqs, tm.alphabet, str(fasta)), tm.length, tm.alphabet.unknown)
+    token_lists = encode_records(ids, seqs, tm.alphabet, str(fasta))
+    tokens = fit_lengths(token_lists, tm.length, tm.alphabet.unknown)
     prob = predict_proba(
         tm.model, tokens, alphabet=tm.alphabet, task_type=tm.task_type,
         unknown=tm.preprocess.get("unknown", "zeros"), batch_size=batch_size, device=dev, rc_average=rc_average,
+        lengths=real_lengths(token_lists, tm.length),
     )
     table = pd.DataFrame(prob, columns=tm.names)
     table.insert(0, "id", ids)

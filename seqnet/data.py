@@ -15,7 +15,7 @@ Input modes (one per call):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -48,6 +48,9 @@ class SequenceSet:
         negative stays with its positive).
     chroms : list of str or None
         Chromosome of each record when known (BED input or ``chrom:start-end`` ids).
+    lengths : numpy.ndarray, shape (N,), dtype int32, or None
+        Real length of each record inside ``L`` (shorter records are centre-padded);
+        None means every record fills ``L``.
     """
 
     ids: list[str]
@@ -58,7 +61,7 @@ class SequenceSet:
     alphabet: Alphabet
     groups: np.ndarray
     chroms: list[str | None] | None = None
-    notes: list[str] = field(default_factory=list)
+    lengths: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,6 +81,7 @@ class SequenceSet:
             alphabet=self.alphabet,
             groups=self.groups[index],
             chroms=None if self.chroms is None else [self.chroms[i] for i in index],
+            lengths=None if self.lengths is None else self.lengths[index],
         )
 
 
@@ -100,6 +104,12 @@ def resolve_length(token_lists: Sequence[np.ndarray], length: int | None, max_le
         return int(length)
     longest = max(len(t) for t in token_lists)
     return int(min(longest, max_length))
+
+
+def real_lengths(token_lists: Sequence[np.ndarray], length: int) -> np.ndarray | None:
+    """Real length of each record after fitting to ``length``, or None when none is padded."""
+    lens = np.fromiter((min(len(t), length) for t in token_lists), dtype=np.int32, count=len(token_lists))
+    return None if (lens == length).all() else lens
 
 
 def fit_lengths(token_lists: Sequence[np.ndarray], length: int, pad_token: int) -> np.ndarray:
@@ -176,6 +186,7 @@ def load_positives_negatives(
     all_tok = list(pos_tok) + list(neg_tok)
     L = resolve_length(all_tok, length, max_length)
     tokens = fit_lengths(all_tok, L, alphabet.unknown)
+    lengths = real_lengths(all_tok, L)
     y = np.concatenate([np.ones(len(pos_tok)), np.zeros(len(neg_tok))]).astype(np.float32)[:, None]
     return SequenceSet(
         ids=list(pos_ids) + list(neg_ids),
@@ -186,6 +197,7 @@ def load_positives_negatives(
         alphabet=alphabet,
         groups=groups.astype(np.int64),
         chroms=chroms,
+        lengths=lengths,
     )
 
 
@@ -213,6 +225,7 @@ def load_fasta_labels(
     return SequenceSet(
         ids=list(ids),
         tokens=fit_lengths(tok, L, alphabet.unknown),
+        lengths=real_lengths(tok, L),
         y=lab.y,
         task_type=lab.task_type,
         names=list(lab.names),

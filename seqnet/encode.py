@@ -241,6 +241,29 @@ def center_fit(tokens: np.ndarray, length: int, pad_token: int) -> np.ndarray:
     return out
 
 
+def padding_mask(lengths: "torch.Tensor", length: int) -> "torch.Tensor":
+    """Mask of the real (not padded) positions after :func:`center_fit` to ``length``.
+
+    Parameters
+    ----------
+    lengths : torch.Tensor, shape=(N,)
+        Real length of each record (records longer than ``length`` were cropped: their
+        mask is all True), on any device.
+    length : int
+        The padded length ``L``.
+
+    Returns
+    -------
+    mask : torch.Tensor, shape=(N, L), dtype=bool
+        True at real positions, on ``lengths.device``.  Reverse-complemented tokens need
+        the mask flipped along ``L`` too.
+    """
+    n = torch.clamp(lengths.long(), max=length)
+    left = (length - n) // 2  # center_fit pads the odd extra position on the right
+    pos = torch.arange(length, device=lengths.device)
+    return (pos >= left[:, None]) & (pos < (left + n)[:, None])
+
+
 def decode(tokens: np.ndarray, alphabet: str | Alphabet = "dna") -> str | list[str]:
     """Turn tokens back into upper-case text.
 

@@ -6,7 +6,8 @@ import numpy as np
 import torch
 
 from seqnet.alphabets import Alphabet
-from seqnet.encode import one_hot_torch, reverse_complement_torch
+from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch
+from seqnet.models import run_model
 
 
 def unknown_value(alphabet: Alphabet, mode: str) -> float:
@@ -31,6 +32,7 @@ def predict_logits(
     batch_size: int = 1024,
     device: torch.device | str = "cpu",
     reverse_complement: bool = False,
+    lengths: np.ndarray | None = None,
 ) -> torch.Tensor:
     """Run ``model`` over tokens in batches, in eval mode.
 
@@ -48,6 +50,9 @@ def predict_logits(
         Default is ``"cpu"``.
     reverse_complement : bool
         Score the reverse complement instead. Default is False.
+    lengths : numpy.ndarray, shape (N,), or None
+        Real length of each centre-padded record, for models that mask padding.
+        Default is None (no padding).
 
     Returns
     -------
@@ -57,17 +62,22 @@ def predict_logits(
     model.eval()
     device = torch.device(device)
     tok = torch.as_tensor(tokens)
+    lens = None if lengths is None or not getattr(model, "takes_mask", False) else torch.as_tensor(lengths)
     uval = unknown_value(alphabet, unknown)
     autocast = device.type == "cuda"
     out = []
     try:
         for start in range(0, tok.shape[0], batch_size):
             batch = tok[start : start + batch_size].to(device, non_blocking=True)
+            mask = None
+            if lens is not None:
+                mask = padding_mask(lens[start : start + batch_size].to(device), batch.shape[1])
             if reverse_complement:
                 batch = reverse_complement_torch(batch, alphabet)
+                mask = None if mask is None else mask.flip(1)
             x = one_hot_torch(batch, alphabet.size, unknown_value=uval)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
-                logits = model(x)
+                logits = run_model(model, x, mask)
             out.append(logits.float().cpu())
     finally:
         model.train(was_training)
@@ -86,6 +96,7 @@ def predict_proba(
     batch_size: int = 1024,
     device: torch.device | str = "cpu",
     rc_average: bool = False,
+    lengths: np.ndarray | None = None,
 ) -> np.ndarray:
     """Probabilities for each record.
 
@@ -96,7 +107,7 @@ def predict_proba(
     -------
     numpy.ndarray, shape (N, n_outputs), float64
     """
-    kw = dict(alphabet=alphabet, unknown=unknown, batch_size=batch_size, device=device)
+    kw = dict(alphabet=alphabet, unknown=unknown, batch_size=batch_size, device=device, lengths=lengths)
     prob = to_probabilities(predict_logits(model, tokens, **kw), task_type)
     if rc_average:
         prob_rc = to_probabilities(predict_logits(model, tokens, reverse_complement=True, **kw), task_type)

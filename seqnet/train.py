@@ -28,10 +28,10 @@ import torch.nn as nn
 from seqnet import checkpoint as ckpt_mod
 from seqnet import config as config_mod
 from seqnet.data import SequenceSet, split_indices
-from seqnet.encode import one_hot_torch, reverse_complement_torch
+from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch
 from seqnet.errors import ConfigError, SeqnetError
 from seqnet.metrics import classification_metrics, headline
-from seqnet.models import build_model
+from seqnet.models import build_model, run_model
 from seqnet.predict import predict_logits, predict_proba, to_probabilities, unknown_value
 from seqnet.utils import resolve_device, seed_everything, write_json_atomic, write_text_atomic
 
@@ -142,8 +142,11 @@ def fit(
 
     tokens = torch.as_tensor(train.tokens)
     targets = _targets(train.y, train.task_type)
+    masked = train.lengths is not None and getattr(model, "takes_mask", False)
+    lengths = torch.as_tensor(train.lengths) if masked else None
     if device.type == "cuda":
         tokens, targets = tokens.to(device), targets.to(device)
+        lengths = None if lengths is None else lengths.to(device)
     has_valid = valid is not None and len(valid) > 0
     if has_valid:
         v_targets = _targets(valid.y, valid.task_type)
@@ -171,13 +174,16 @@ def fit(
             idx = perm[b * batch_size : (b + 1) * batch_size]
             idx_dev = idx.to(tokens.device)
             tok = tokens[idx_dev].to(device, non_blocking=True)
+            mask = None if lengths is None else padding_mask(lengths[idx_dev].to(device), tok.shape[1])
             if flips is not None:
                 flip = flips[idx].to(device)
                 tok = torch.where(flip[:, None], reverse_complement_torch(tok, alphabet), tok)
+                if mask is not None:
+                    mask = torch.where(flip[:, None], mask.flip(1), mask)
             x = one_hot_torch(tok, n_letters, unknown_value=uval)
             yb = targets[idx_dev].to(device, non_blocking=True)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
-                logits = model(x)
+                logits = run_model(model, x, mask)
             loss = loss_fn(logits.float(), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -196,7 +202,8 @@ def fit(
         row = {"epoch": epoch, "train_loss": train_loss, "valid_loss": None, "valid_auroc": None, "valid_auprc": None}
         if has_valid:
             logits = predict_logits(
-                model, valid.tokens, alphabet=alphabet, unknown=unknown, batch_size=max(1024, batch_size), device=device
+                model, valid.tokens, alphabet=alphabet, unknown=unknown, batch_size=max(1024, batch_size),
+                device=device, lengths=valid.lengths,
             )
             row["valid_loss"] = float(loss_fn(logits, v_targets))
             prob = to_probabilities(logits, valid.task_type).double().numpy()
@@ -364,7 +371,8 @@ def train_run(
         test = parts["test"]
         if len(test):
             prob = predict_proba(
-                model, test.tokens, alphabet=data.alphabet, task_type=data.task_type, unknown=dcfg["unknown"], device=device
+                model, test.tokens, alphabet=data.alphabet, task_type=data.task_type, unknown=dcfg["unknown"],
+                device=device, lengths=test.lengths,
             )
             metrics = classification_metrics(test.y, prob, data.task_type, data.names, split="test")
         else:

@@ -465,3 +465,13 @@ def test_shuffle_is_uniform(text):
         chi2 = sum((seen[a] - expected) ** 2 / expected for a in arrangements)
         # Far above the 99.9% point of chi-square with len(arrangements) - 1 <= 60 d.o.f.
         assert chi2 < 3 * len(arrangements) + 30, (chi2, len(arrangements))
+
+
+def test_padding_mask_matches_center_fit():
+    from seqnet.encode import padding_mask
+
+    L = 9
+    for n in range(0, 13):
+        fitted = center_fit(np.ones(n, dtype=np.uint8), L, 0)
+        mask = padding_mask(torch.tensor([n]), L)[0].numpy()
+        np.testing.assert_array_equal(mask, fitted == 1)

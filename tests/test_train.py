@@ -166,3 +166,49 @@ def test_fit_on_cuda_with_bf16_autocast():
                  lr=0.02, rc_augment=True, seed=0, device="cuda")
     assert max(r["valid_auroc"] for r in result.history) > 0.9
     assert next(model.parameters()).device.type == "cuda"
+
+
+class _MaskSpy(torch.nn.Module):
+    """Records the masks it is given; its output is the masked count of channel-0 letters."""
+
+    takes_mask = True
+
+    def __init__(self):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.ones(1))
+        self.masks = []
+
+    def forward(self, x, mask=None):
+        self.masks.append(None if mask is None else mask.clone())
+        m = torch.ones(x.shape[0], x.shape[2]) if mask is None else mask.float()
+        return (x[:, 0, :] * m).sum(1, keepdim=True) * self.w
+
+
+def test_padding_mask_reaches_masking_models_and_follows_rc_flips():
+    from seqnet.data import fit_lengths, real_lengths
+    from seqnet.encode import encode
+    from seqnet.predict import predict_logits
+
+    seqs = ["ACGTA", "AAAAAAAA", "CC"]
+    toks = [encode(s) for s in seqs]
+    tokens = fit_lengths(toks, 8, DNA.unknown)
+    lengths = real_lengths(toks, 8)
+    np.testing.assert_array_equal(lengths, [5, 8, 2])
+    spy = _MaskSpy()
+    out = predict_logits(spy, tokens, alphabet=DNA, lengths=lengths)
+    torch.testing.assert_close(out[:, 0], torch.tensor([2.0, 8.0, 0.0]))
+    np.testing.assert_array_equal(spy.masks[0].sum(1).numpy(), [5, 8, 2])
+    # reverse complement: the mask flips with the tokens (count of A in the rc = count of T)
+    out_rc = predict_logits(spy, tokens, alphabet=DNA, lengths=lengths, reverse_complement=True)
+    torch.testing.assert_close(out_rc[:, 0], torch.tensor([1.0, 0.0, 0.0]))
+    np.testing.assert_array_equal(spy.masks[-1].numpy(), np.flip(spy.masks[0].numpy(), 1))
+    # training passes masks too, flipped for the reverse-complemented half of each batch
+    data = SequenceSet(ids=["a", "b", "c"], tokens=tokens, y=np.array([[1], [0], [1]], np.float32), task_type="binary",
+                       names=["t"], alphabet=DNA, groups=np.arange(3), lengths=lengths)
+    spy.masks.clear()
+    fit(spy, data, None, epochs=3, batch_size=3, lr=1e-3, rc_augment=True, seed=0)
+    sums = [m.sum(1).tolist() for m in spy.masks]
+    assert all(sorted(s) == [2, 5, 8] for s in sums)
+    # the length-5 record sits at 1..5 (padding's odd base goes right); flipped it sits at 2..6
+    starts = {int(torch.nonzero(row)[0]) for m in spy.masks for row in m if int(row.sum()) == 5}
+    assert starts == {1, 2}

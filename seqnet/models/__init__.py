@@ -21,6 +21,14 @@ MODELS: dict[str, Callable[..., nn.Module]] = {
 }
 
 
+def run_model(model: nn.Module, x, mask=None):
+    """Call ``model`` on one-hot ``x`` ``(N, C, L)``, passing the padding ``mask`` ``(N, L)``
+    only to models that declare ``takes_mask = True`` (recurrent ones must not read padding)."""
+    if mask is not None and getattr(model, "takes_mask", False):
+        return model(x, mask=mask)
+    return model(x)
+
+
 def build_model(name: str, **kwargs) -> nn.Module:
     """Build the registered model ``name`` with keyword arguments ``kwargs``.
 
