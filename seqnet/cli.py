@@ -283,6 +283,25 @@ def predict(run, fasta, out, rc_average, batch_size, device):
     click.echo(f"wrote {len(ids)} predictions to {out}", err=True)
 
 
+@main.command("models")
+@click.option("--length", type=int, default=1000, show_default=True, help="Input length for parameter counts.")
+@click.option("--alphabet", type=click.Choice(["dna", "rna", "protein"]), default="dna", show_default=True)
+def models_cmd(length, alphabet):
+    """List the registered architectures: parameters and receptive field."""
+    from seqnet.alphabets import get_alphabet
+    from seqnet.models import describe_models
+
+    if length < 1:
+        raise ConfigError(f"--length must be >= 1, got {length}")
+    rows = describe_models(length=length, n_channels=get_alphabet(alphabet).size)
+    width = max(len("model"), *(len(r["name"]) for r in rows))
+    click.echo(f"{'model':<{width}}  {'parameters':>10}  {'receptive field':>15}  description")
+    for r in rows:
+        rf = "whole input" if r["receptive_field"] is None else f"{r['receptive_field']} bp"
+        click.echo(f"{r['name']:<{width}}  {r['params']:>10,}  {rf:>15}  {r['description']}")
+    click.echo(f"(parameters for {alphabet.upper() if alphabet != 'protein' else 'protein'} input of length {length}, one output, packaged recipe)")
+
+
 @main.command()
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Directory to write the data set into.")
 @click.option("--n", "n", type=int, default=2000, show_default=True, help="Sequences per class (and in the multi-label set).")

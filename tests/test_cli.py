@@ -11,7 +11,7 @@ import yaml
 
 from conftest import TINY, write
 
-COMMANDS = ["train", "evaluate", "predict", "simulate"]
+COMMANDS = ["train", "evaluate", "predict", "simulate", "models"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -389,3 +389,16 @@ def test_protein_train_predict(tmp_path, tiny_config, cli):
     preds = tmp_path / "p.tsv"
     assert cli("predict", out, "--fasta", p, "--out", preds).exit_code == 0
     _fails(cli("predict", out, "--fasta", p, "--out", preds, "--rc-average"), "protein alphabet has no reverse complement")
+
+
+def test_models_lists_registry(cli):
+    from seqnet.models import MODELS
+
+    result = cli("models", "--length", 200)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split()[:2] == ["model", "parameters"]
+    assert [ln.split()[0] for ln in lines[1:-1]] == sorted(MODELS)
+    deepbind = next(ln for ln in lines if ln.startswith("deepbind"))
+    assert "20,673" in deepbind and "24 bp" in deepbind
+    _fails(cli("models", "--length", 0), "--length must be >= 1")

@@ -88,5 +88,5 @@ def test_validation(override, message):
 
 
 def test_unknown_model():
-    with pytest.raises(ConfigError, match="unknown model 'resnet9000'; expected one of: deepbind"):
+    with pytest.raises(ConfigError, match="unknown model .resnet9000.; expected one of: basset, .*deepbind"):
         config_mod.resolve("resnet9000")

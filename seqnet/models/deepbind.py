@@ -44,6 +44,9 @@ class DeepBind(nn.Module):
         strands; needs a complementary alphabet (DNA / RNA). Default is False.
     """
 
+    #: padding is seen as all-zero columns (like N); no mask needed
+    takes_mask = False
+
     def __init__(
         self,
         n_channels: int = 4,
@@ -75,6 +78,11 @@ class DeepBind(nn.Module):
     def first_conv(self) -> nn.Conv1d:
         """The motif-detecting convolution (used by motif extraction)."""
         return self.conv
+
+    @property
+    def receptive_field(self) -> int:
+        """Input bases seen by one position of the convolution's output (the filter width)."""
+        return self.conv.kernel_size[0]
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
         h = torch.relu(self.conv(x))

@@ -1,0 +1,165 @@
+"""Dilated residual CNN: a stem convolution, then residual blocks of dilated convolutions.
+
+Tensor contract: ``(N, C, L)`` float one-hot -> ``(N, n_outputs)`` logits.
+
+In the style of Basenji (Kelley et al. 2018) and BPNet (Avsec et al. 2021): block ``i``
+is a width-``kernel_size`` convolution with dilation ``2**i`` ('same' padding, so the
+length never shrinks), batch norm, an activation and a residual add, so the receptive
+field grows exponentially with depth at a constant cost per block.  Unless ``n_blocks``
+is given, the fewest blocks whose receptive field covers ``length`` are used.  The head
+pools globally (max and / or mean over positions), so any input length works.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from seqnet.models.common import (
+    check_choice,
+    check_float,
+    check_int,
+    check_length,
+    dense_head,
+    receptive_field,
+)
+
+_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU}
+_POOLS = ("max", "mean", "maxmean")
+
+
+def blocks_to_cover(length: int, stem_width: int, kernel_size: int) -> int:
+    """Fewest dilated blocks (dilations 1, 2, 4, ...) whose receptive field is >= ``length``."""
+    n, rf = 0, stem_width
+    while rf < length:
+        rf += (kernel_size - 1) * 2**n
+        n += 1
+    return n
+
+
+class _Block(nn.Module):
+    """``x + dropout(act(bn(conv_dilated(x))))``; shape ``(N, F, L)`` kept."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: int, activation: str, dropout: float) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation, padding="same")
+        self.bn = nn.BatchNorm1d(channels)
+        self.act = _ACTIVATIONS[activation]()
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.drop(self.act(self.bn(self.conv(x))))
+
+
+class DilatedResNet(nn.Module):
+    """Residual CNN with exponentially dilated convolutions and a global-pooling head.
+
+    Parameters
+    ----------
+    n_channels : int
+        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
+    length : int or None
+        Input length ``L``; sets the number of blocks when ``n_blocks`` is None (the
+        architecture itself accepts any length). Default is None.
+    n_outputs : int
+        Number of logits. Default is 1.
+    channels : int
+        Filters of the stem and of every block. Default is 64.
+    stem_width : int
+        Width of the stem (motif-detecting) convolution. Default is 15.
+    kernel_size : int
+        Width of each dilated convolution. Default is 3.
+    n_blocks : int or None
+        Residual blocks (dilations 1, 2, ..., ``2**(n_blocks - 1)``); None: the fewest
+        whose receptive field covers ``length``. Default is None.
+    activation : str
+        ``"gelu"`` or ``"relu"``. Default is ``"gelu"``.
+    dropout : float
+        Dropout on each residual branch and before the dense head. Default is 0.1.
+    pool : str
+        Global pooling of the last feature map: ``"max"``, ``"mean"`` or
+        ``"maxmean"`` (both, concatenated). Default is ``"maxmean"``.
+    hidden : int
+        Units of a hidden dense layer; 0 for a linear head. Default is 0.
+
+    Raises
+    ------
+    TypeError
+        For a bad hyper-parameter, or when neither ``length`` nor ``n_blocks`` is given.
+    """
+
+    takes_mask = False
+
+    def __init__(
+        self,
+        n_channels: int = 4,
+        length: int | None = None,
+        n_outputs: int = 1,
+        channels: int = 64,
+        stem_width: int = 15,
+        kernel_size: int = 3,
+        n_blocks: int | None = None,
+        activation: str = "gelu",
+        dropout: float = 0.1,
+        pool: str = "maxmean",
+        hidden: int = 0,
+    ) -> None:
+        super().__init__()
+        check_int("n_channels", n_channels)
+        check_int("n_outputs", n_outputs)
+        check_length(length)
+        check_int("channels", channels)
+        check_int("stem_width", stem_width)
+        check_int("kernel_size", kernel_size, 2)
+        check_choice("activation", activation, tuple(_ACTIVATIONS))
+        check_float("dropout", dropout)
+        self.pool = check_choice("pool", pool, _POOLS)
+        check_int("hidden", hidden, 0)
+        if n_blocks is None:
+            if length is None:
+                raise TypeError("dilated: give length (the blocks then cover it) or n_blocks")
+            n_blocks = blocks_to_cover(length, stem_width, kernel_size)
+        check_int("n_blocks", n_blocks, 0)
+        self.length = length
+        self.stem = nn.Sequential(
+            nn.Conv1d(n_channels, channels, stem_width, padding="same"),
+            nn.BatchNorm1d(channels),
+            _ACTIVATIONS[activation](),
+        )
+        self.blocks = nn.Sequential(
+            *(_Block(channels, kernel_size, 2**i, activation, dropout) for i in range(n_blocks))
+        )
+        n_features = channels * (2 if pool == "maxmean" else 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), *dense_head(n_features, (hidden,) if hidden else (), n_outputs, dropout))
+        self._receptive_field = receptive_field([self.stem[0], *(b.conv for b in self.blocks)])
+
+    @property
+    def first_conv(self) -> nn.Conv1d:
+        """The stem (motif-detecting) convolution."""
+        return self.stem[0]
+
+    @property
+    def receptive_field(self) -> int:
+        """Input bases seen by one position of the last block's output."""
+        return self._receptive_field
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score a batch (padding is seen as all-zero columns, like N).
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (N, C, L)
+            One-hot sequences, any length.
+
+        Returns
+        -------
+        torch.Tensor, shape (N, n_outputs)
+            Logits.
+        """
+        h = self.blocks(self.stem(x))
+        feats = []
+        if self.pool in ("max", "maxmean"):
+            feats.append(h.amax(dim=-1))
+        if self.pool in ("mean", "maxmean"):
+            feats.append(h.mean(dim=-1))
+        return self.head(torch.cat(feats, dim=1))
