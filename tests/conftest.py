@@ -13,6 +13,18 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 TINY = ["--epochs", "2", "--batch-size", "32", "--quiet"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    """Tests use tiny models: intra-op threads gain nothing, and on a busy 2-core machine
+    their hand-offs make small LSTM steps orders of magnitude slower."""
+    import torch
+
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """``../shared/data``; tests using it skip when it is absent."""
