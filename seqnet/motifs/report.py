@@ -1,0 +1,247 @@
+"""A motif report: one self-contained HTML page that opens offline.
+
+The page holds a small table of run facts ("meta"), then the motifs in the order the
+caller ranked them, each row with its logo embedded as a base64 PNG data URI. It needs
+no other file, no JavaScript and no network: a Content-Security-Policy forbids any
+load beyond the inline style and the embedded images, so the page looks the same
+mailed, archived or opened on a cluster node. Links to JASPAR matrix pages are plain
+``<a>`` links the reader may follow.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import numbers
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from seqnet.errors import ConfigError
+from seqnet.motifs.logos import png_data_uri
+from seqnet.utils import write_text_atomic
+
+__all__ = ["write_report", "REPORT_COLUMNS"]
+
+# The columns the table shows, in order, with their headings; other columns of
+# ``rows`` follow them.
+REPORT_COLUMNS = {
+    "motif": "Motif",
+    "consensus": "Consensus",
+    "nsites": "Sites",
+    "information_content": "IC (bits)",
+    "best_match_id": "Best match",
+    "best_match_name": "TF",
+    "p": "p",
+    "q": "q",
+    "strand": "Strand",
+    "influence": "Influence",
+}
+# JASPAR matrix ids (MA0139.2, PB0001.1, UN0123.1, ...) get a link to their page.
+_JASPAR_ID = re.compile(r"^[A-Z]{2}\d{4}\.\d+$")
+_JASPAR_URL = "https://jaspar.elixir.no/matrix/{}/"
+_MISSING = "-"
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1d2125;
+       margin: 24px auto; max-width: 1400px; padding: 0 16px; line-height: 1.4; }
+h1 { font-size: 1.5em; margin: 0 0 12px; }
+h2 { font-size: 1.15em; margin: 24px 0 8px; }
+table { border-collapse: collapse; }
+table.meta td, table.meta th { padding: 2px 12px 2px 0; text-align: left; vertical-align: top;
+       font-size: 0.9em; }
+table.meta th { color: #555; font-weight: 600; white-space: nowrap; }
+table.meta td { word-break: break-all; }
+table.motifs { width: 100%; font-size: 0.9em; }
+table.motifs th { background: #eef1f4; text-align: left; padding: 6px 8px;
+       border-bottom: 2px solid #c8cfd6; position: sticky; top: 0; white-space: nowrap; }
+table.motifs td { padding: 4px 8px; border-bottom: 1px solid #e3e7eb; vertical-align: middle; }
+table.motifs td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.motifs td.seq { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace;
+       letter-spacing: 0.03em; word-break: break-all; }
+table.motifs td.logo img { display: block; height: 64px; width: auto; max-width: 420px; }
+table.motifs tr.sig td { background: #e7f6e9; }
+table.motifs tr.sig td.q { font-weight: 700; color: #146c2e; }
+.missing { color: #9aa3ab; }
+.summary, .legend { color: #444; font-size: 0.9em; }
+footer { margin-top: 24px; color: #777; font-size: 0.8em; }
+a { color: #0b5cad; }
+"""
+
+
+def _is_missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    try:
+        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
+    except (TypeError, ValueError):
+        return False
+
+
+def _fmt(column: str, value) -> tuple[str, str]:
+    """``(escaped text, css class)`` of one cell."""
+    if _is_missing(value):
+        return f'<span class="missing">{_MISSING}</span>', ""
+    if isinstance(value, bool):
+        return html.escape(str(value)), ""
+    if isinstance(value, numbers.Number):
+        x = float(value)
+        if not math.isfinite(x):
+            return html.escape(str(x)), "num"
+        if column in ("p", "q") or column.endswith(("_p", "_q", "pvalue", "qvalue")):
+            text = f"{x:.2e}"
+        elif column == "nsites" or (isinstance(value, numbers.Integral)):
+            text = f"{int(round(x)):d}"
+        elif column == "information_content":
+            text = f"{x:.2f}"
+        else:
+            text = f"{x:.3g}"
+        return html.escape(text), "num"
+    return html.escape(str(value)), ""
+
+
+def _meta_value(value) -> str:
+    if _is_missing(value):
+        return _MISSING
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    if isinstance(value, (list, tuple, set)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def write_report(
+    path: str | os.PathLike,
+    rows: pd.DataFrame,
+    logos: Mapping[str, str | os.PathLike],
+    *,
+    title: str,
+    meta: Mapping[str, object] | None = None,
+    q_threshold: float = 0.05,
+) -> None:
+    """Write a self-contained HTML report of ranked motifs.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Output ``.html`` file; written atomically.
+    rows : pandas.DataFrame
+        One row per motif, shown in the given order (rank 1 first). Must have a
+        ``motif`` column; the columns of :data:`REPORT_COLUMNS` (``consensus``,
+        ``nsites``, ``information_content``, ``best_match_id``, ``best_match_name``,
+        ``p``, ``q``, ``strand``, ``influence``) are shown in that order when present,
+        then any other columns. Missing values (NaN, None) show as ``-``.
+    logos : mapping of str to path
+        Motif name -> logo PNG (e.g. from :func:`seqnet.motifs.logos.draw_logos`);
+        each is embedded as a data URI. A motif without a logo shows ``-``.
+    title : str
+        Page title and heading.
+    meta : mapping or None, optional
+        Run facts shown above the table (run, input file, model, date, options...),
+        in the given order; lists and dicts are joined with commas. Default is None.
+    q_threshold : float, optional
+        Rows with ``q`` below this are highlighted as significant matches. Default is
+        0.05.
+
+    Notes
+    -----
+    All text is HTML-escaped (motif names like ``Pou5f1::Sox2`` or ``<script>`` are
+    shown literally). p and q values are printed in scientific notation, information
+    content with 2 decimals, other numbers with 3 significant digits. Best-match ids
+    that look like JASPAR matrix ids link to their JASPAR page.
+
+    Raises
+    ------
+    ConfigError
+        When ``rows`` is not a DataFrame with a ``motif`` column.
+    InputError
+        When a logo file is missing or not a PNG.
+    """
+    if not isinstance(rows, pd.DataFrame) or "motif" not in rows.columns:
+        raise ConfigError("report rows must be a pandas DataFrame with a 'motif' column")
+    if not (0.0 < q_threshold <= 1.0):
+        raise ConfigError(f"q_threshold must be in (0, 1], got {q_threshold}")
+    from seqnet import __version__
+
+    columns = [c for c in REPORT_COLUMNS if c in rows.columns]
+    columns += [c for c in rows.columns if c not in REPORT_COLUMNS]
+    esc = html.escape
+    uris = {str(name): png_data_uri(p) for name, p in logos.items()}
+
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        # Nothing may load from anywhere: the page is complete as it is.
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{esc(str(title))}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{esc(str(title))}</h1>",
+    ]
+    if meta:
+        out.append('<table class="meta">')
+        for key, value in meta.items():
+            out.append(f"<tr><th>{esc(str(key))}</th><td>{esc(_meta_value(value))}</td></tr>")
+        out.append("</table>")
+
+    q = pd.to_numeric(rows["q"], errors="coerce") if "q" in rows.columns else pd.Series(float("nan"), index=rows.index)
+    significant = (q < q_threshold).to_numpy()
+    out.append("<h2>Motifs</h2>")
+    out.append(
+        f'<p class="summary">{len(rows)} motif{"s" if len(rows) != 1 else ""}'
+        + (f", {int(significant.sum())} with a significant match (q &lt; {q_threshold:g}, highlighted)"
+           if "q" in rows.columns else "")
+        + ".</p>"
+    )
+    if len(rows) == 0:
+        out.append("<p>No motifs to show.</p>")
+    else:
+        out.append('<table class="motifs">')
+        heads = ["#", "Logo"] + [REPORT_COLUMNS.get(c, str(c)) for c in columns]
+        out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead>")
+        out.append("<tbody>")
+        for rank, (record, sig) in enumerate(zip(rows.itertuples(index=False), significant), start=1):
+            values = dict(zip(rows.columns, record))
+            name = values["motif"]
+            uri = None if _is_missing(name) else uris.get(str(name))
+            logo = (
+                f'<img src="{uri}" alt="logo of {esc(str(name))}">'
+                if uri
+                else f'<span class="missing">{_MISSING}</span>'
+            )
+            cells = [f'<td class="num">{rank}</td>', f'<td class="logo">{logo}</td>']
+            for column in columns:
+                text, cls = _fmt(column, values[column])
+                if column == "best_match_id" and not _is_missing(values[column]):
+                    match_id = str(values[column])
+                    if _JASPAR_ID.match(match_id):
+                        text = f'<a href="{esc(_JASPAR_URL.format(match_id))}">{text}</a>'
+                if column == "consensus":
+                    cls = "seq"
+                if column == "q":
+                    cls = f"{cls} q".strip()
+                cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
+            row_class = ' class="sig"' if sig else ""
+            out.append(f"<tr{row_class}>" + "".join(cells) + "</tr>")
+        out.append("</tbody></table>")
+        out.append(
+            '<p class="legend">Logos: information content in bits. p, q: significance of the '
+            "best database match (q: false discovery rate). Influence: effect of the motif on "
+            "the model's output.</p>"
+        )
+    out.append(f"<footer>Written by seqnet {esc(__version__)}.</footer>")
+    out += ["</body>", "</html>"]
+    write_text_atomic(Path(path), "\n".join(out) + "\n")
