@@ -63,7 +63,15 @@ from seqnet.motifs.meme import write_meme
 from seqnet.motifs.motif import ROW_SUM_TOLERANCE, Motif, _background
 from seqnet.utils import write_text_atomic
 
-__all__ = ["write_jaspar", "write_transfac", "write_homer", "read_homer", "write_all", "counts_matrix"]
+__all__ = [
+    "write_jaspar",
+    "write_transfac",
+    "write_homer",
+    "read_homer",
+    "write_all",
+    "counts_matrix",
+    "homer_threshold",
+]
 
 _DNA = "ACGT"
 # Alphabets the DNA-only formats accept; ACGU is written as ACGT (see module doc).
@@ -378,7 +386,8 @@ def read_homer(path: str | os.PathLike) -> list[Motif]:
         if not line.strip():
             continue
         if line.startswith(">"):
-            fields = line[1:].split("\t")
+            # HOMER separates header fields by tabs; hand-made files sometimes by spaces.
+            fields = line[1:].split("\t") if "\t" in line else line[1:].split()
             consensus = fields[0].strip()
             label = fields[1].strip() if len(fields) > 1 else ""
             if not consensus and not label:

@@ -15,6 +15,7 @@ import base64
 import io
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -155,7 +156,11 @@ def draw_logo(
     width = min(_MAX_WIDTH, max(2.6, 0.9 + _LOGO_INCH_PER_POS * motif.width))
     fig, ax = _new_figure(width, _LOGO_HEIGHT, dpi)
     try:
-        logomaker.Logo(heights, ax=ax, color_scheme=_color_scheme(motif.alphabet), font_name="DejaVu Sans")
+        with warnings.catch_warnings():
+            # A motif without information has no letters; logomaker then warns about
+            # its empty y range before the range is set below.
+            warnings.filterwarnings("ignore", message="Attempting to set identical", category=UserWarning)
+            logomaker.Logo(heights, ax=ax, color_scheme=_color_scheme(motif.alphabet), font_name="DejaVu Sans")
         top = max(np.log2(len(motif.alphabet)), float(heights.to_numpy().sum(axis=1).max()))
         ax.set_ylim(0.0, top)
         ax.set_xlim(0.5, motif.width + 0.5)
@@ -320,7 +325,9 @@ def draw_attribution(
 
 
 # logomaker's 'classic' colours.
-_CLASSIC = {"A": (0.0, 0.5, 0.0), "C": (0.0, 0.0, 1.0), "G": (1.0, 0.65, 0.0), "T": (1.0, 0.0, 0.0), "U": (1.0, 0.0, 0.0)}
+_CLASSIC = {
+    "A": (0.0, 0.5, 0.0), "C": (0.0, 0.0, 1.0), "G": (1.0, 0.65, 0.0), "T": (1.0, 0.0, 0.0), "U": (1.0, 0.0, 0.0),
+}  # fmt: skip
 _GLYPH_WIDTH = 0.95  # of one position, as logomaker
 
 

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from seqnet.errors import ConfigError
@@ -57,15 +58,18 @@ table.meta td, table.meta th { padding: 2px 12px 2px 0; text-align: left; vertic
 table.meta th { color: #555; font-weight: 600; white-space: nowrap; }
 table.meta td { word-break: break-all; }
 table.motifs { width: 100%; font-size: 0.9em; }
-table.motifs th { background: #eef1f4; text-align: left; padding: 6px 8px;
+table.motifs th { background: #eef1f4; text-align: left; padding: 6px 6px;
        border-bottom: 2px solid #c8cfd6; position: sticky; top: 0; white-space: nowrap; }
-table.motifs td { padding: 4px 8px; border-bottom: 1px solid #e3e7eb; vertical-align: middle; }
+table.motifs td { padding: 4px 6px; border-bottom: 1px solid #e3e7eb; vertical-align: middle; }
+table.motifs th.num { text-align: right; }
 table.motifs td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 table.motifs td.seq { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace;
-       letter-spacing: 0.03em; word-break: break-all; }
-table.motifs td.logo img { display: block; height: 64px; width: auto; max-width: 420px; }
+       white-space: nowrap; }
+.scroll { overflow-x: auto; }
+table.motifs td.logo img { display: block; height: 80px; width: auto; max-width: 360px; }
 table.motifs tr.sig td { background: #e7f6e9; }
 table.motifs tr.sig td.q { font-weight: 700; color: #146c2e; }
+td.strand { font-weight: 700; text-align: center; }
 .missing { color: #9aa3ab; }
 .summary, .legend { color: #444; font-size: 0.9em; }
 footer { margin-top: 24px; color: #777; font-size: 0.8em; }
@@ -74,18 +78,18 @@ a { color: #0b5cad; }
 
 
 def _is_missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float) and math.isnan(value):
+    """None, NaN, NA and NaT; containers and other objects are never missing."""
+    if value is None:
         return True
     try:
-        return bool(pd.isna(value)) if not isinstance(value, (list, tuple, dict)) else False
-    except (TypeError, ValueError):
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):  # pd.isna of a list is an array
         return False
 
 
-def _fmt(column: str, value) -> tuple[str, str]:
+def _fmt(column, value) -> tuple[str, str]:
     """``(escaped text, css class)`` of one cell."""
+    column = str(column)
     if _is_missing(value):
         return f'<span class="missing">{_MISSING}</span>', ""
     if isinstance(value, bool):
@@ -174,7 +178,7 @@ def write_report(
     columns = [c for c in REPORT_COLUMNS if c in rows.columns]
     columns += [c for c in rows.columns if c not in REPORT_COLUMNS]
     esc = html.escape
-    uris = {str(name): png_data_uri(p) for name, p in logos.items()}
+    logo_paths = {str(name): p for name, p in logos.items()}
 
     out = [
         "<!DOCTYPE html>",
@@ -197,8 +201,10 @@ def write_report(
             out.append(f"<tr><th>{esc(str(key))}</th><td>{esc(_meta_value(value))}</td></tr>")
         out.append("</table>")
 
-    q = pd.to_numeric(rows["q"], errors="coerce") if "q" in rows.columns else pd.Series(float("nan"), index=rows.index)
-    significant = (q < q_threshold).to_numpy()
+    if "q" in rows.columns:
+        significant = (pd.to_numeric(rows["q"], errors="coerce") < q_threshold).to_numpy()
+    else:
+        significant = np.zeros(len(rows), dtype=bool)
     out.append("<h2>Motifs</h2>")
     out.append(
         f'<p class="summary">{len(rows)} motif{"s" if len(rows) != 1 else ""}'
@@ -209,14 +215,23 @@ def write_report(
     if len(rows) == 0:
         out.append("<p>No motifs to show.</p>")
     else:
-        out.append('<table class="motifs">')
-        heads = ["#", "Logo"] + [REPORT_COLUMNS.get(c, str(c)) for c in columns]
-        out.append("<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in heads) + "</tr></thead>")
+        # Long consensus strings do not wrap; a narrow window scrolls the table instead.
+        out.append('<div class="scroll"><table class="motifs">')
+        # Numbers (and the "-" of their missing values) line up on the right.
+        numeric = {c for c in columns if c != "motif" and pd.api.types.is_numeric_dtype(rows[c])}
+        heads = [("#", True), ("Logo", False)] + [(REPORT_COLUMNS.get(c, str(c)), c in numeric) for c in columns]
+        out.append(
+            "<thead><tr>"
+            + "".join(f'<th class="num">{esc(h)}</th>' if num else f"<th>{esc(h)}</th>" for h, num in heads)
+            + "</tr></thead>"
+        )
         out.append("<tbody>")
         for rank, (record, sig) in enumerate(zip(rows.itertuples(index=False), significant), start=1):
             values = dict(zip(rows.columns, record))
             name = values["motif"]
-            uri = None if _is_missing(name) else uris.get(str(name))
+            # Only the logos of shown motifs are read (and must exist).
+            logo_path = None if _is_missing(name) else logo_paths.get(str(name))
+            uri = None if logo_path is None else png_data_uri(logo_path)
             logo = (
                 f'<img src="{uri}" alt="logo of {esc(str(name))}">'
                 if uri
@@ -229,19 +244,27 @@ def write_report(
                     match_id = str(values[column])
                     if _JASPAR_ID.match(match_id):
                         text = f'<a href="{esc(_JASPAR_URL.format(match_id))}">{text}</a>'
+                if column in numeric:
+                    cls = "num"
                 if column == "consensus":
                     cls = "seq"
+                if column == "strand":
+                    cls = "strand"
+                    if values[column] in ("+", "-"):
+                        # A typographic minus, bold: a hyphen would read as a missing value.
+                        text = "+" if values[column] == "+" else "\u2212"
                 if column == "q":
                     cls = f"{cls} q".strip()
                 cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
             row_class = ' class="sig"' if sig else ""
             out.append(f"<tr{row_class}>" + "".join(cells) + "</tr>")
-        out.append("</tbody></table>")
-        out.append(
-            '<p class="legend">Logos: information content in bits. p, q: significance of the '
-            "best database match (q: false discovery rate). Influence: effect of the motif on "
-            "the model's output.</p>"
-        )
+        out.append("</tbody></table></div>")
+        legend = ["Logos: information content in bits."]
+        if "p" in rows.columns or "q" in rows.columns:
+            legend.append("p, q: significance of the best database match (q: false discovery rate).")
+        if "influence" in rows.columns:
+            legend.append("Influence: effect of the motif on the model's output.")
+        out.append(f'<p class="legend">{esc(" ".join(legend))}</p>')
     out.append(f"<footer>Written by seqnet {esc(__version__)}.</footer>")
     out += ["</body>", "</html>"]
     write_text_atomic(Path(path), "\n".join(out) + "\n")
