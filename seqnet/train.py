@@ -3,9 +3,9 @@
 :func:`fit` trains a model in place and returns its history; it writes no files.
 :func:`train_run` does what the CLI promises: split, fit, score the held-out test split,
 and write the run directory (``model.pt``, ``config.yaml``, ``history.csv``,
-``metrics.json``, ``train.log``) atomically: everything is written into a hidden
-``.<name>.partial`` directory beside ``out`` which is renamed into place only when the run
-succeeded, so a failed run leaves no ``model.pt``.
+``metrics.json``, ``train.log``) atomically: everything is written into a private hidden
+``.<name>.partial-XXXX`` directory beside ``out`` which is renamed into place only when
+the run succeeded, so a failed run leaves no ``model.pt``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import math
 import os
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,10 +304,8 @@ def train_run(
     tcfg, dcfg = cfg["train"], cfg["data"]
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
+    # A private scratch directory per run: two runs aimed at the same --out never share it.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     handlers: list[logging.Handler] = [logging.FileHandler(tmp / "train.log")]
     if not quiet:
         handlers.append(logging.StreamHandler(sys.stderr))

@@ -42,7 +42,7 @@ def test_pseudo_genome_bed_tiles(shared_data, cli, tmp_path):
     assert "7994 records" in log  # 3,897 + 100 Oct4 windows and as many negatives
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["n"] > 150 and metrics["auroc"]["mean"] > 0.6
-    assert not list(d.glob("*.partial"))
+    assert not list(tmp_path.glob(".run.partial*"))
 
 
 def test_sample_protein_fasta_reads(shared_data):
