@@ -142,7 +142,8 @@ def train(positives, negatives, fasta, labels, bed, genome, tile, out, model_nam
     from seqnet import config as config_mod
     from seqnet.alphabets import get_alphabet
     from seqnet.metrics import format_table
-    from seqnet.train import check_out_dir, train_run
+    from seqnet.train import train_run
+    from seqnet.utils import check_out_dir
 
     overrides = {
         "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,

@@ -13,10 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 import math
-import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +27,11 @@ from seqnet import checkpoint as ckpt_mod
 from seqnet import config as config_mod
 from seqnet.data import SequenceSet, split_indices
 from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch
-from seqnet.errors import ConfigError, SeqnetError
+from seqnet.errors import SeqnetError
 from seqnet.metrics import classification_metrics, headline
 from seqnet.models import build_model, run_model
 from seqnet.predict import predict_logits, predict_proba, to_probabilities, unknown_value
-from seqnet.utils import resolve_device, seed_everything, write_json_atomic, write_text_atomic
+from seqnet.utils import check_out_dir, resolve_device, seed_everything, staged_dir, write_json_atomic, write_text_atomic
 
 log = logging.getLogger("seqnet")
 
@@ -238,22 +235,6 @@ def fit(
     return result
 
 
-def check_out_dir(out: str | Path, overwrite: bool) -> Path:
-    """Refuse to clobber an existing non-empty run directory unless ``overwrite``.
-
-    Raises
-    ------
-    ConfigError
-        When ``out`` exists and is a file, or a non-empty directory and not ``overwrite``.
-    """
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise ConfigError(f"--out {out}: directory exists and is not empty; pass --overwrite or choose another directory")
-    return out
-
-
 def _write_history(path: Path, history: list[dict]) -> None:
     import pandas as pd
 
@@ -303,113 +284,102 @@ def train_run(
     cfg["data"]["alphabet"] = data.alphabet.name
     tcfg, dcfg = cfg["train"], cfg["data"]
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # A private scratch directory per run: two runs aimed at the same --out never share it.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-    handlers: list[logging.Handler] = [logging.FileHandler(tmp / "train.log")]
-    if not quiet:
-        handlers.append(logging.StreamHandler(sys.stderr))
-    fmt = logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S")
-    for h in handlers:
-        h.setFormatter(fmt)
-        log.addHandler(h)
-    old_level = log.level
-    log.setLevel(logging.INFO)
-    try:
-        device = resolve_device(cfg["device"])
-        seed_everything(cfg["seed"])
-        splits = split_indices(
-            data,
-            valid_fraction=dcfg["valid_fraction"],
-            test_fraction=dcfg["test_fraction"],
-            seed=cfg["seed"],
-            test_chroms=test_chroms,
-            valid_chroms=valid_chroms,
-        )
-        parts = {k: data.subset(v) for k, v in splits.items()}
-        n_out = len(data.names)
-        model_args = dict(cfg.get("model_args") or {})
-        model_args.update(n_channels=data.alphabet.size, length=data.length, n_outputs=n_out)
-        model = build_model(cfg["model"], **model_args).to(device)
-        n_params = sum(p.numel() for p in model.parameters())
-        log.info("seqnet train: %s", ", ".join(f"{k}={v}" for k, v in (inputs or {}).items()))
-        log.info(
-            "%d records (%s, %d task%s: %s), length %d, alphabet %s; split train %d / valid %d / test %d",
-            len(data), data.task_type, n_out, "" if n_out == 1 else "s", ", ".join(data.names[:5]) + (", ..." if n_out > 5 else ""),
-            data.length, data.alphabet.name, len(parts["train"]), len(parts["valid"]), len(parts["test"]),
-        )
-        log.info("model %s (%d parameters) on %s; seed %d", cfg["model"], n_params, device, cfg["seed"])
-
-        def report(row: dict) -> None:
-            v = "" if row["valid_loss"] is None else (
-                f" valid_loss={row['valid_loss']:.4f} valid_auroc="
-                + ("n/a" if row["valid_auroc"] is None else f"{row['valid_auroc']:.4f}")
-            )
-            log.info("epoch %d/%d train_loss=%.4f%s (%.1f s)", row["epoch"], tcfg["epochs"], row["train_loss"], v, row["seconds"])
-
-        result = fit(
-            model,
-            parts["train"],
-            parts["valid"],
-            epochs=tcfg["epochs"],
-            batch_size=tcfg["batch_size"],
-            lr=float(tcfg["lr"]),
-            weight_decay=float(tcfg["weight_decay"]),
-            patience=tcfg["patience"],
-            monitor=tcfg["monitor"],
-            rc_augment=tcfg["rc_augment"],
-            unknown=dcfg["unknown"],
-            seed=cfg["seed"],
-            device=device,
-            quiet=quiet,
-            on_epoch=report,
-        )
-        log.info(
-            "kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else ""
-        )
-        test = parts["test"]
-        if len(test):
-            prob = predict_proba(
-                model, test.tokens, alphabet=data.alphabet, task_type=data.task_type, unknown=dcfg["unknown"],
-                device=device, lengths=test.lengths,
-            )
-            metrics = classification_metrics(test.y, prob, data.task_type, data.names, split="test")
-        else:
-            log.info("no test split (test fraction 0): metrics.json has no scores")
-            empty_y = data.y[:0]
-            metrics = classification_metrics(empty_y, np.zeros((0, n_out)), data.task_type, data.names, split="test")
-        mean = metrics["auroc"]["mean"]
-        log.info("test: n=%d, mean AUROC %s", metrics["n"], "n/a" if mean is None else f"{mean:.4f}")
-
-        checkpoint = ckpt_mod.make_checkpoint(
-            model,
-            name=cfg["model"],
-            model_args=model_args,
-            alphabet=data.alphabet,
-            length=data.length,
-            task_type=data.task_type,
-            names=data.names,
-            preprocess={"unknown": dcfg["unknown"], "fit": "center"},
-            config=cfg,
-        )
-        checkpoint["inputs"] = {k: str(v) for k, v in (inputs or {}).items()}
-        checkpoint["splits"] = {k: int(len(v)) for k, v in splits.items()}
-        write_text_atomic(tmp / "config.yaml", config_mod.dump(cfg))
-        _write_history(tmp / "history.csv", result.history)
-        write_json_atomic(tmp / "metrics.json", metrics)
-        ckpt_mod.save(tmp / "model.pt", checkpoint)
-    except BaseException:
+    with staged_dir(out) as tmp:
+        handlers: list[logging.Handler] = [logging.FileHandler(tmp / "train.log")]
+        if not quiet:
+            handlers.append(logging.StreamHandler(sys.stderr))
+        fmt = logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S")
         for h in handlers:
-            log.removeHandler(h)
-            h.close()
-        log.setLevel(old_level)
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    for h in handlers:
-        log.removeHandler(h)
-        h.close()
-    log.setLevel(old_level)
-    if out.exists():
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+            h.setFormatter(fmt)
+            log.addHandler(h)
+        old_level = log.level
+        log.setLevel(logging.INFO)
+        try:
+            device = resolve_device(cfg["device"])
+            seed_everything(cfg["seed"])
+            splits = split_indices(
+                data,
+                valid_fraction=dcfg["valid_fraction"],
+                test_fraction=dcfg["test_fraction"],
+                seed=cfg["seed"],
+                test_chroms=test_chroms,
+                valid_chroms=valid_chroms,
+            )
+            parts = {k: data.subset(v) for k, v in splits.items()}
+            n_out = len(data.names)
+            model_args = dict(cfg.get("model_args") or {})
+            model_args.update(n_channels=data.alphabet.size, length=data.length, n_outputs=n_out)
+            model = build_model(cfg["model"], **model_args).to(device)
+            n_params = sum(p.numel() for p in model.parameters())
+            log.info("seqnet train: %s", ", ".join(f"{k}={v}" for k, v in (inputs or {}).items()))
+            log.info(
+                "%d records (%s, %d task%s: %s), length %d, alphabet %s; split train %d / valid %d / test %d",
+                len(data), data.task_type, n_out, "" if n_out == 1 else "s", ", ".join(data.names[:5]) + (", ..." if n_out > 5 else ""),
+                data.length, data.alphabet.name, len(parts["train"]), len(parts["valid"]), len(parts["test"]),
+            )
+            log.info("model %s (%d parameters) on %s; seed %d", cfg["model"], n_params, device, cfg["seed"])
+
+            def report(row: dict) -> None:
+                v = "" if row["valid_loss"] is None else (
+                    f" valid_loss={row['valid_loss']:.4f} valid_auroc="
+                    + ("n/a" if row["valid_auroc"] is None else f"{row['valid_auroc']:.4f}")
+                )
+                log.info("epoch %d/%d train_loss=%.4f%s (%.1f s)", row["epoch"], tcfg["epochs"], row["train_loss"], v, row["seconds"])
+
+            result = fit(
+                model,
+                parts["train"],
+                parts["valid"],
+                epochs=tcfg["epochs"],
+                batch_size=tcfg["batch_size"],
+                lr=float(tcfg["lr"]),
+                weight_decay=float(tcfg["weight_decay"]),
+                patience=tcfg["patience"],
+                monitor=tcfg["monitor"],
+                rc_augment=tcfg["rc_augment"],
+                unknown=dcfg["unknown"],
+                seed=cfg["seed"],
+                device=device,
+                quiet=quiet,
+                on_epoch=report,
+            )
+            log.info(
+                "kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else ""
+            )
+            test = parts["test"]
+            if len(test):
+                prob = predict_proba(
+                    model, test.tokens, alphabet=data.alphabet, task_type=data.task_type, unknown=dcfg["unknown"],
+                    device=device, lengths=test.lengths,
+                )
+                metrics = classification_metrics(test.y, prob, data.task_type, data.names, split="test")
+            else:
+                log.info("no test split (test fraction 0): metrics.json has no scores")
+                empty_y = data.y[:0]
+                metrics = classification_metrics(empty_y, np.zeros((0, n_out)), data.task_type, data.names, split="test")
+            mean = metrics["auroc"]["mean"]
+            log.info("test: n=%d, mean AUROC %s", metrics["n"], "n/a" if mean is None else f"{mean:.4f}")
+
+            checkpoint = ckpt_mod.make_checkpoint(
+                model,
+                name=cfg["model"],
+                model_args=model_args,
+                alphabet=data.alphabet,
+                length=data.length,
+                task_type=data.task_type,
+                names=data.names,
+                preprocess={"unknown": dcfg["unknown"], "fit": "center"},
+                config=cfg,
+            )
+            checkpoint["inputs"] = {k: str(v) for k, v in (inputs or {}).items()}
+            checkpoint["splits"] = {k: int(len(v)) for k, v in splits.items()}
+            write_text_atomic(tmp / "config.yaml", config_mod.dump(cfg))
+            _write_history(tmp / "history.csv", result.history)
+            write_json_atomic(tmp / "metrics.json", metrics)
+            ckpt_mod.save(tmp / "model.pt", checkpoint)
+        finally:
+            for h in handlers:
+                log.removeHandler(h)
+                h.close()
+            log.setLevel(old_level)
     return metrics

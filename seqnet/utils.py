@@ -38,6 +38,45 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
             tmp_path.unlink()
 
 
+def check_out_dir(out: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse to clobber an existing non-empty output directory unless ``overwrite``.
+
+    Raises
+    ------
+    ConfigError
+        When ``out`` exists and is a file, or a non-empty directory and not ``overwrite``.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise ConfigError(f"--out {out}: directory exists and is not empty; pass --overwrite or choose another directory")
+    return out
+
+
+@contextlib.contextmanager
+def staged_dir(out: str | os.PathLike) -> Iterator[Path]:
+    """Yield a private hidden scratch directory beside ``out``; on success it replaces ``out``.
+
+    On any exception the scratch directory is removed and ``out`` is left as it was, so a
+    failed command leaves no half-written output directory.  Two commands aimed at the same
+    ``out`` never share a scratch directory.
+    """
+    import shutil
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(tmp, out)
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write ``text`` (UTF-8, ``\n`` line ends) to ``path`` atomically."""
     write_bytes_atomic(path, text.encode("utf-8"))
