@@ -322,7 +322,7 @@ def write_attributions(
         per_letter = arr.transpose(0, 2, 1).reshape(n * width, c)  # (N*L, C)
         if method == "ism":
             # Mean over the C - 1 substitutions (the observed letter's 0 excluded).
-            score = -per_letter.sum(axis=1) / max(c - 1, 1)
+            score = 0.0 - per_letter.sum(axis=1) / max(c - 1, 1)  # 0.0 -: no "-0" in the file
         else:
             score = per_letter.sum(axis=1)  # only the observed letter is non-zero
         frame = pd.DataFrame({

@@ -182,6 +182,7 @@ def train(positives, negatives, fasta, labels, bed, genome, tile, out, model_nam
 def evaluate(run, positives, negatives, fasta, labels, bed, genome, tile, out, rc_average, batch_size, seed, device):
     """Score a trained model (RUN: run directory or model.pt) on labelled sequences."""
     from seqnet.checkpoint import load
+    from seqnet.data import align_targets
     from seqnet.metrics import classification_metrics, format_table
     from seqnet.predict import predict_proba
     from seqnet.utils import resolve_device, write_json_atomic
@@ -195,7 +196,7 @@ def evaluate(run, positives, negatives, fasta, labels, bed, genome, tile, out, r
         alphabet=tm.alphabet, length=tm.length, max_length=tm.length, seed=seed,
         task_name=tm.names[0] if len(tm.names) == 1 else None,
     )
-    y = _align_targets(data, tm, source=str(labels or positives or bed), from_table=labels is not None)
+    y = align_targets(data, tm, source=str(labels or positives or bed), from_table=labels is not None)
     if rc_average and not tm.alphabet.has_complement:
         raise ConfigError(f"--rc-average: the {tm.alphabet.name} alphabet has no reverse complement")
     prob = predict_proba(
@@ -207,40 +208,6 @@ def evaluate(run, positives, negatives, fasta, labels, bed, genome, tile, out, r
     click.echo(format_table(metrics))
     if out is not None:
         write_json_atomic(out, metrics)
-
-
-def _align_targets(data, tm, *, source: str, from_table: bool):
-    """Targets of ``data`` in the model's output order; error when they cannot match.
-
-    Positives/negatives input has one unnamed task, which maps onto a single-output
-    model; a label table's columns must name the model's tasks.
-    """
-    import numpy as np
-
-    from seqnet.errors import InputError
-
-    if not from_table:
-        if tm.task_type == "multiclass" or len(tm.names) != 1:
-            raise InputError(
-                f"{source}: the model has {len(tm.names)} outputs ({', '.join(tm.names[:5])}); "
-                "evaluate it with --fasta and --labels naming them"
-            )
-        return data.y
-    if tm.task_type == "multiclass":
-        if data.task_type != "multiclass":
-            raise InputError(f"{source}: the model predicts classes ({', '.join(tm.names)}); give a label table with one class column")
-        unknown = sorted(set(data.names) - set(tm.names))
-        if unknown:
-            raise InputError(f"{source}: classes {', '.join(map(repr, unknown))} are not among the model's classes ({', '.join(tm.names)})")
-        remap = np.array([tm.names.index(n) for n in data.names])
-        return remap[data.y]
-    missing = [n for n in tm.names if n not in data.names]
-    if missing or data.task_type == "multiclass":
-        raise InputError(
-            f"{source}: label columns ({', '.join(data.names[:8])}) must include the model's tasks "
-            f"{', '.join(tm.names)}" + (f" (missing: {', '.join(missing)})" if missing else "")
-        )
-    return data.y[:, [data.names.index(n) for n in tm.names]]
 
 
 @main.command()
@@ -282,6 +249,72 @@ def predict(run, fasta, out, rc_average, batch_size, device):
     with atomic_path(out) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
     click.echo(f"wrote {len(ids)} predictions to {out}", err=True)
+
+
+@main.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--fasta", required=True, type=click.Path(path_type=Path), help="Sequences to scan (e.g. the training positives).")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--negatives", type=str, help="Negatives FASTA or 'shuffle', to rank filters by their AUROC influence.")
+@click.option("--labels", type=click.Path(path_type=Path), help="Label table for --fasta, to rank filters by their AUROC influence.")
+@click.option("--threshold", type=float, default=0.5, show_default=True, help="Site threshold between a filter's mean and max activation.")
+@click.option("--trim-bits", type=float, default=0.2, show_default=True, help="Trim flanking columns below this information content.")
+@click.option("--min-sites", type=int, default=10, show_default=True, help="Skip filters with fewer sites.")
+@click.option("--merge-rc/--no-merge-rc", default=None, help="Merge reverse-complement twin filters (default: when trained with RC augmentation).")
+@click.option("--db", type=click.Path(path_type=Path), help="MEME motif file to match against (default: JASPAR CORE from pyjaspar).")
+@click.option("--jaspar-release", type=str, help="JASPAR release, e.g. JASPAR2024 (default: the newest shipped).")
+@click.option("--taxon", type=str, default="vertebrates", show_default=True, help="JASPAR taxon ('all' for every taxon).")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+@click.option("--device", type=str, default="auto", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+def motifs(run, fasta, out, negatives, labels, threshold, trim_bits, min_sites, merge_rc, db, jaspar_release, taxon,
+           batch_size, device, overwrite):
+    """Turn a model's first-layer filters into motifs, matched against JASPAR.
+
+    \b
+    Writes to OUT: motifs.meme, motifs.jaspar, motifs.transfac, motifs.homer,
+    matches.tsv (ranked by filter influence), filters.tsv, logos/ and report.html.
+    """
+    from seqnet.motifs.pipeline import motif_report
+
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size must be >= 1, got {batch_size}")
+    table = motif_report(
+        run, fasta, out, negatives=negatives, labels=labels, threshold=threshold, trim_bits=trim_bits,
+        min_sites=min_sites, merge_rc=merge_rc, db=db, jaspar_release=jaspar_release,
+        taxon=None if taxon == "all" else taxon, batch_size=batch_size, device=device, overwrite=overwrite,
+    )
+    shown = table.head(10)
+    click.echo(f"{len(table)} motifs; top {len(shown)} by influence:")
+    for r in shown.itertuples():
+        match = "-" if r.best_match_id is None or r.q != r.q else f"{r.best_match_id} {r.best_match_name} (q={r.q:.2g})"
+        click.echo(f"  {r.motif:<12} {r.consensus:<24} sites {r.nsites:>6}  influence {r.influence:8.4f}  {match}")
+    click.echo(f"report: {Path(out) / 'report.html'}")
+
+
+@main.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--fasta", required=True, type=click.Path(path_type=Path), help="Sequences to explain.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--target", type=str, help="Output (task or class) to explain (default: the first).")
+@click.option("--methods", type=str, default="saliency,ism", show_default=True, help="saliency (gradient x input) and/or ism (in-silico mutagenesis).")
+@click.option("--top", type=int, default=10, show_default=True, help="Plot the sequences with the highest predicted probability.")
+@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--device", type=str, default="auto", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+def attribute(run, fasta, out, target, methods, top, batch_size, device, overwrite):
+    """Per-base attribution maps: gradient x input and in-silico mutagenesis.
+
+    \b
+    Writes to OUT: attributions.npz, attributions.tsv, predictions.tsv and plots/.
+    """
+    from seqnet.motifs.pipeline import attribution_maps
+
+    if batch_size < 1:
+        raise ConfigError(f"--batch-size must be >= 1, got {batch_size}")
+    table = attribution_maps(run, fasta, out, target=target, methods=_split_list(methods) or [], top=top,
+                             batch_size=batch_size, device=device, overwrite=overwrite)
+    click.echo(f"attributions for {len(table)} sequences, {int(table.plotted.sum())} plotted: {out}")
 
 
 @main.command("models")

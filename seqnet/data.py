@@ -386,3 +386,33 @@ def split_indices(
 def _spread_over_groups(flag: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Flag every record whose group has at least one flagged record."""
     return np.isin(groups, np.unique(groups[flag]))
+
+
+def align_targets(data, tm, *, source: str, from_table: bool):
+    """Targets of ``data`` in the output order of the trained model ``tm``.
+
+    Positives/negatives input has one unnamed task, which maps onto a single-output
+    model; a label table's columns must name the model's tasks.
+    """
+    if not from_table:
+        if tm.task_type == "multiclass" or len(tm.names) != 1:
+            raise InputError(
+                f"{source}: the model has {len(tm.names)} outputs ({', '.join(tm.names[:5])}); "
+                "evaluate it with --fasta and --labels naming them"
+            )
+        return data.y
+    if tm.task_type == "multiclass":
+        if data.task_type != "multiclass":
+            raise InputError(f"{source}: the model predicts classes ({', '.join(tm.names)}); give a label table with one class column")
+        unknown = sorted(set(data.names) - set(tm.names))
+        if unknown:
+            raise InputError(f"{source}: classes {', '.join(map(repr, unknown))} are not among the model's classes ({', '.join(tm.names)})")
+        remap = np.array([tm.names.index(n) for n in data.names])
+        return remap[data.y]
+    missing = [n for n in tm.names if n not in data.names]
+    if missing or data.task_type == "multiclass":
+        raise InputError(
+            f"{source}: label columns ({', '.join(data.names[:8])}) must include the model's tasks "
+            f"{', '.join(tm.names)}" + (f" (missing: {', '.join(missing)})" if missing else "")
+        )
+    return data.y[:, [data.names.index(n) for n in tm.names]]

@@ -14,7 +14,8 @@ For filter ``f`` with raw outputs ``a_f`` (see :func:`filter_activations`):
 2. Every output position with ``a_f > t_f`` is a *site*; the letters under the filter's
    taps at that position are counted, column by column.
 3. ``counts + pseudocount * background`` normalised per column is the PFM; flanking
-   columns below ``trim_bits`` of information (relative to the background) are trimmed.
+   columns below ``trim_bits`` of information (relative to the background, weighted
+   by the column's coverage, see "Edges") are trimmed.
 
 Choices, and why:
 
@@ -35,7 +36,10 @@ Choices, and why:
   or the N / padding tokens of a shorter record) still counts: only its in-range real
   letters are counted, and each column is normalised by its own total.  Sites near
   the ends are kept that way, and the columns off the edge simply get fewer counts.
-  N and other unknown letters contribute nothing anywhere.
+  N and other unknown letters contribute nothing anywhere.  For trimming, a column's
+  information is multiplied by its count over the best-covered column's count, so a
+  flank that only a handful of sites reach is not kept on the strength of a few
+  letters.
 * **Background.**  Letter frequencies of the scanned sequences (N / padding excluded),
   used for the pseudocounts and for the information content of trimming.
 
@@ -105,7 +109,8 @@ class FilterMotif:
         Column of the filter's ``W``-column window where the motif's first column
         lies (after trimming; may be negative for a motif extended by a merge).
     counts : numpy.ndarray or None, shape=(W, A)
-        Letter counts of the untrimmed window, before pseudocounts.
+        Letter counts of this filter's untrimmed window, before pseudocounts (of
+        this filter alone, also after a merge).
     merged : tuple of int
         Filters merged into this motif as reverse-complement twins.
     merged_into : int or None
@@ -311,9 +316,18 @@ def _information(pfm: np.ndarray, background: np.ndarray) -> np.ndarray:
     return terms.sum(axis=1)
 
 
-def _trim(pfm: np.ndarray, background: np.ndarray, trim_bits: float) -> tuple[int, int] | None:
-    """``(first, last + 1)`` of the columns between the outermost ones >= ``trim_bits``."""
-    keep = np.flatnonzero(_information(pfm, background) >= trim_bits)
+def _trim(pfm: np.ndarray, counts: np.ndarray, background: np.ndarray,
+          trim_bits: float) -> tuple[int, int] | None:
+    """``(first, last + 1)`` of the columns between the outermost ones >= ``trim_bits``.
+
+    A column's information is weighted by its coverage (its letter count over the
+    best-covered column's): a column that only a few sites reach (off the sequence
+    edge for the rest) has unreliable letter frequencies and cannot hold the motif's
+    end on its own.
+    """
+    totals = counts.sum(axis=1)
+    coverage = totals / totals.max() if totals.max() > 0 else np.ones_like(totals)
+    keep = np.flatnonzero(_information(pfm, background) * coverage >= trim_bits)
     if keep.size == 0:
         return None
     return int(keep[0]), int(keep[-1]) + 1
@@ -400,7 +414,9 @@ def extract_motifs(
     InputError
         For tokens that are not ``(N, L)`` in the alphabet's range or hold no letters.
     """
-    trained = model if hasattr(model, "model") and hasattr(model, "config") else None
+    from seqnet.checkpoint import TrainedModel
+
+    trained = model if isinstance(model, TrainedModel) else None
     net = trained.model if trained is not None else model
     alphabet = get_alphabet(alphabet)
     if not 0.0 <= threshold < 1.0:
@@ -478,7 +494,7 @@ def _set_motif(fm: FilterMotif, counts: np.ndarray, offset: int, name: str, back
                pseudocount: float, trim_bits: float, alphabet: Alphabet, alt_name: str | None = None) -> bool:
     """Trim ``counts`` into ``fm.motif``; False (and ``fm.skipped`` set) when nothing is left."""
     pfm = _pfm(counts, background, pseudocount)
-    span = _trim(pfm, background, trim_bits)
+    span = _trim(pfm, counts, background, trim_bits)
     if span is None:
         fm.motif = None
         fm.skipped = f"no column reaches {trim_bits:g} bits"

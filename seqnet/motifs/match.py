@@ -6,6 +6,13 @@ and :func:`tomtom_matches` compares query motifs (e.g. from
 :func:`~seqnet.motifs.extract.extract_motifs`) with a database using the TOMTOM
 algorithm of Gupta et al. (2007) as implemented by `memelite`.
 
+memelite scores aligned columns by their Euclidean distance, under which flat,
+uninformative columns match flat columns best: a uniform or random motif then "matches"
+the long, flat-flanked JASPAR CTCF profiles at p < 1e-10, and so do the weak filters of
+any trained network.  Columns are therefore centred and scaled to unit length before
+memelite sees them, which makes its distance a function of the columns' Pearson
+correlation, MEME Tomtom's default column score (``column_score="pearson"``).
+
 memelite compiles its kernels with numba on first use (tens of seconds up to a few
 minutes on a slow machine) and caches them on disk, so later processes start in well
 under a second.  Every call here passes float64 arrays, so they all share one compiled
