@@ -264,16 +264,18 @@ def predict(run, fasta, out, rc_average, batch_size, device):
 @click.option("--db", type=click.Path(path_type=Path), help="MEME motif file to match against (default: JASPAR CORE from pyjaspar).")
 @click.option("--jaspar-release", type=str, help="JASPAR release, e.g. JASPAR2024 (default: the newest shipped).")
 @click.option("--taxon", type=str, default="vertebrates", show_default=True, help="JASPAR taxon ('all' for every taxon).")
+@click.option("--influence-sequences", type=int, default=2000, show_default=True, help="Measure filter influence on at most this many records (0 = all).")
 @click.option("--batch-size", type=int, default=256, show_default=True)
 @click.option("--device", type=str, default="auto", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 def motifs(run, fasta, out, negatives, labels, threshold, trim_bits, min_sites, merge_rc, db, jaspar_release, taxon,
-           batch_size, device, overwrite):
+           influence_sequences, batch_size, device, overwrite):
     """Turn a model's first-layer filters into motifs, matched against JASPAR.
 
     \b
     Writes to OUT: motifs.meme, motifs.jaspar, motifs.transfac, motifs.homer,
-    matches.tsv (ranked by filter influence), filters.tsv, logos/ and report.html.
+    matches.tsv (best match per motif, ranked by filter influence), all_matches.tsv
+    (every match at q < 0.05), filters.tsv, logos/ and report.html.
     """
     from seqnet.motifs.pipeline import motif_report
 
@@ -282,7 +284,8 @@ def motifs(run, fasta, out, negatives, labels, threshold, trim_bits, min_sites, 
     table = motif_report(
         run, fasta, out, negatives=negatives, labels=labels, threshold=threshold, trim_bits=trim_bits,
         min_sites=min_sites, merge_rc=merge_rc, db=db, jaspar_release=jaspar_release,
-        taxon=None if taxon == "all" else taxon, batch_size=batch_size, device=device, overwrite=overwrite,
+        taxon=None if taxon == "all" else taxon, influence_sequences=influence_sequences, batch_size=batch_size,
+        device=device, overwrite=overwrite,
     )
     shown = table.head(10)
     click.echo(f"{len(table)} motifs; top {len(shown)} by influence:")

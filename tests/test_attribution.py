@@ -9,11 +9,11 @@ import torch
 import torch.nn as nn
 
 from seqnet.alphabets import DNA
+from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributions
 from seqnet.encode import center_fit, encode, one_hot
 from seqnet.errors import ConfigError, InputError
 from seqnet.models import build_model
 from seqnet.predict import predict_logits
-from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributions
 
 N_TOKEN = DNA.unknown
 

@@ -10,7 +10,7 @@ import torch.nn as nn
 
 from seqnet.alphabets import DNA, PROTEIN
 from seqnet.checkpoint import TrainedModel
-from seqnet.encode import encode, reverse_complement
+from seqnet.encode import encode
 from seqnet.errors import ConfigError, InputError
 from seqnet.models import build_model
 from seqnet.models.common import SameConv1d
@@ -114,7 +114,7 @@ def test_planted_sites_are_aligned(case):
     model = ConvOnly(conv)
     rng = np.random.default_rng(0)
     n, length = 60, 50
-    k, s, _, left = conv_geometry(conv)
+    _, s, _, left = conv_geometry(conv)
     # Positions the conv reads as a window start: (p + left) % stride == 0.
     positions = [int(p) - (int(p) + left) % s for p in rng.integers(5, length - 12, size=n)]
     tok = plant(random_tokens(rng, n, length), kmer, positions)
@@ -462,15 +462,13 @@ def test_ablation_restores_weights_even_on_error(influence_setup):
     model, _, _ = influence_setup
     conv = model.first_conv
     weight, bias = conv.weight.detach().clone(), conv.bias.detach().clone()
-    with pytest.raises(RuntimeError, match="boom"):
-        with ablate_filter(conv, 0):
-            assert torch.all(conv.weight[0] == 0) and conv.bias[0] == 0
-            assert torch.equal(conv.weight[1], weight[1])
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"), ablate_filter(conv, 0):
+        assert torch.all(conv.weight[0] == 0) and conv.bias[0] == 0
+        assert torch.equal(conv.weight[1], weight[1])
+        raise RuntimeError("boom")
     assert torch.equal(conv.weight, weight) and torch.equal(conv.bias, bias)
-    with pytest.raises(ConfigError, match="filter index 3 out of range"):
-        with ablate_filter(conv, 3):
-            pass
+    with pytest.raises(ConfigError, match="filter index 3 out of range"), ablate_filter(conv, 3):
+        pass
 
 
 def test_filter_influence_errors(influence_setup):

@@ -127,6 +127,11 @@ def test_table_layout(matches):
     assert (matches.q >= matches.p).all() and (matches.q <= 1).all()
 
 
+def test_uniform_only_queries(jaspar):
+    df = tomtom_matches([Motif("flat", np.full((6, 4), 0.25))], jaspar[:30])
+    assert df.p.iloc[0] == 1.0 and df.q.iloc[0] == 1.0
+
+
 def test_empty_and_bad_inputs():
     m = Motif("a", np.full((3, 4), 0.25))
     empty = tomtom_matches([], [m])

@@ -45,8 +45,8 @@ Choices, and why:
 
 Reverse-complement merging (``merge_rc``): a model trained with reverse-complement
 augmentation often learns a motif twice, once per strand.  The filter motifs are
-compared with one another by TOMTOM (memelite), each against the others' reverse
-complements; pairs whose best alignment is on the ``-`` strand with a Benjamini-Hochberg
+compared with one another by TOMTOM (memelite, Pearson column scores as in
+:func:`seqnet.motifs.match.run_tomtom`), each against the others' reverse complements; pairs whose best alignment is on the ``-`` strand with a Benjamini-Hochberg
 q-value below 0.01 (per query, over the other motifs) are merged greedily, best q
 first, each filter at most once: the higher-index filter's counts are reverse
 complemented, shifted by TOMTOM's offset and added to the lower-index filter's, and

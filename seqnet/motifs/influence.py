@@ -130,23 +130,22 @@ def filter_influence(
     kw = dict(alphabet=alphabet, task_type=task_type, unknown=unknown, batch_size=batch_size,
               device=device, lengths=lengths)
     base = predict_proba(model, tokens, **kw)
-    score = None
     if y is not None:
         y = np.asarray(y)
         if len(y) != len(tokens):
             raise InputError(f"got {len(y)} labels for {len(tokens)} sequences")
         names = [f"t{i}" for i in range(base.shape[1])]
 
-        def score(prob: np.ndarray) -> float:
+        def mean_auroc(prob: np.ndarray) -> float:
             auroc = classification_metrics(y, prob, task_type, names)["auroc"]["mean"]
             if auroc is None:
                 raise InputError("no task has both positive and negative labels: AUROC is undefined")
             return auroc
 
-        baseline = score(base)
+        baseline = mean_auroc(base)
     out = np.zeros(conv.out_channels)
     for f in range(conv.out_channels):
         with ablate_filter(conv, f):
             prob = predict_proba(model, tokens, **kw)
-        out[f] = baseline - score(prob) if score is not None else float(np.abs(prob - base).mean())
+        out[f] = baseline - mean_auroc(prob) if y is not None else float(np.abs(prob - base).mean())
     return out

@@ -275,11 +275,22 @@ def run_tomtom(
     # Reverse complementing (memelite flips both axes) commutes with the standardising.
     qs = [np.ascontiguousarray(prep(np.asarray(q, dtype=np.float64)).T) for q in queries]
     ts = [np.ascontiguousarray(prep(np.asarray(t, dtype=np.float64)).T) for t in targets]
-    with warnings.catch_warnings():
-        if quiet:
-            warnings.filterwarnings("ignore", message=".*target motifs.*")
-        p, score, offset, overlap, strand = tomtom(qs, ts, reverse_complement=reverse_complement)
-    return p, score, offset.astype(np.int64), overlap.astype(np.int64), strand.astype(np.int64)
+    # Exactly uniform motifs standardise to all zeros, which memelite refuses when a whole
+    # side is zero; they match nothing (p = 1) and are left out of the call.
+    qi = [i for i, q in enumerate(qs) if np.any(q)]
+    ti = [j for j, t in enumerate(ts) if np.any(t)]
+    shape = (len(qs), len(ts))
+    p, score = np.ones(shape), np.zeros(shape)
+    offset, overlap, strand = (np.zeros(shape, dtype=np.int64) for _ in range(3))
+    if qi and ti:
+        with warnings.catch_warnings():
+            if quiet:
+                warnings.filterwarnings("ignore", message=".*target motifs.*")
+            res = tomtom([qs[i] for i in qi], [ts[j] for j in ti], reverse_complement=reverse_complement)
+        cells = np.ix_(qi, ti)
+        for out, value in zip((p, score, offset, overlap, strand), res):
+            out[cells] = value
+    return p, score, offset, overlap, strand
 
 
 def tomtom_matches(
@@ -328,7 +339,40 @@ def tomtom_matches(
         raise ConfigError(f"query and target motifs use different alphabets: {', '.join(sorted(alphabets))}")
     if not queries:
         return pd.DataFrame({c: [] for c in MATCH_COLUMNS})
-    rc = alphabets.pop() in _COMPLEMENTARY
+    return tomtom_tables(queries, targets, column_score=column_score)[0]
+
+
+#: Columns of the long table of :func:`tomtom_tables`.
+ALL_MATCH_COLUMNS = ["query", "target_id", "target_name", "p", "q", "e_value", "strand", "offset", "overlap"]
+
+
+def tomtom_tables(
+    queries: Sequence[Motif], targets: Sequence[Motif], *, q_max: float = 0.05, column_score: str = "pearson"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """TOMTOM once, reported two ways: each query's best match, and every match below ``q_max``.
+
+    A motif often matches several members of one TF family (MAFK, MAFF, MAF, NRL all
+    read ``TGCTGA(C)TCAGCA``); the best match names one of them, the long table lists all.
+
+    Parameters
+    ----------
+    queries, targets : sequence of Motif
+        As for :func:`tomtom_matches` (``queries`` must not be empty).
+    q_max : float, optional
+        Keep (query, target) pairs with ``q < q_max`` in the long table. Default is 0.05.
+    column_score : str, optional
+        See :func:`run_tomtom`. Default is ``"pearson"``.
+
+    Returns
+    -------
+    best : pandas.DataFrame
+        As :func:`tomtom_matches`.
+    every : pandas.DataFrame
+        Columns :data:`ALL_MATCH_COLUMNS`, one row per significant pair, sorted by query
+        (input order) then q.
+    """
+    queries, targets = list(queries), list(targets)
+    rc = queries[0].alphabet in _COMPLEMENTARY
     p, score, offset, overlap, strand = run_tomtom(
         [q.pfm for q in queries], [t.pfm for t in targets], reverse_complement=rc,
         column_score=column_score,
@@ -337,7 +381,7 @@ def tomtom_matches(
     # Best target: smallest p; ties (p-values that underflow to 0) go to the higher score.
     best = np.lexsort((-score, p), axis=1)[:, 0]
     rows = np.arange(len(queries))
-    return pd.DataFrame(
+    best_table = pd.DataFrame(
         {
             "query": [m.name for m in queries],
             "query_alt_name": [m.alt_name for m in queries],
@@ -353,4 +397,21 @@ def tomtom_matches(
         },
         columns=MATCH_COLUMNS,
     )
+    qi, tj = np.nonzero(q < q_max)
+    every = pd.DataFrame(
+        {
+            "query": [queries[i].name for i in qi],
+            "target_id": [targets[j].name for j in tj],
+            "target_name": [targets[j].alt_name or targets[j].name for j in tj],
+            "p": p[qi, tj],
+            "q": q[qi, tj],
+            "e_value": p[qi, tj] * len(targets),
+            "strand": np.where(strand[qi, tj] == 1, "-", "+"),
+            "offset": offset[qi, tj],
+            "overlap": overlap[qi, tj],
+        },
+        columns=ALL_MATCH_COLUMNS,
+    )
+    order = np.lexsort((every.q.to_numpy(), qi))
+    return best_table, every.iloc[order].reset_index(drop=True)
 

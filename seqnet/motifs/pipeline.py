@@ -62,6 +62,15 @@ def _influence_data(tm, fasta, negatives, labels):
     return data.tokens, y, data.lengths
 
 
+def _subsample(data: tuple, n_max: int, seed: int) -> tuple:
+    """At most ``n_max`` records of (tokens, y, lengths), a seeded random subset (0 = all)."""
+    tokens = data[0]
+    if n_max <= 0 or len(tokens) <= n_max:
+        return data
+    keep = np.sort(np.random.default_rng(seed).choice(len(tokens), n_max, replace=False))
+    return tuple(None if a is None else a[keep] for a in data)
+
+
 def motif_report(
     run: str | Path,
     fasta: str | Path,
@@ -76,6 +85,8 @@ def motif_report(
     db: str | Path | None = None,
     jaspar_release: str | None = None,
     taxon: str | None = "vertebrates",
+    influence_sequences: int = 2000,
+    seed: int = 0,
     batch_size: int = 256,
     device: str = "auto",
     overwrite: bool = False,
@@ -108,6 +119,11 @@ def motif_report(
         MEME file to match against; None for JASPAR CORE from pyjaspar (offline).
     jaspar_release, taxon : str or None
         JASPAR release (default the newest shipped) and taxon (default vertebrates).
+    influence_sequences : int
+        Influence costs one pass over the data per filter, so it is measured on at most
+        this many records (a seeded random subset; 0 = all). Default is 2000.
+    seed : int
+        Seed of that subset. Default is 0.
     batch_size : int
     device : str
     overwrite : bool
@@ -123,7 +139,7 @@ def motif_report(
     from seqnet.motifs.formats import write_all
     from seqnet.motifs.influence import filter_influence
     from seqnet.motifs.logos import draw_logos
-    from seqnet.motifs.match import load_database, tomtom_matches
+    from seqnet.motifs.match import load_database, tomtom_tables
     from seqnet.motifs.report import write_report
     from seqnet.utils import resolve_device
 
@@ -157,8 +173,11 @@ def motif_report(
     log.info("%d filters: %d motifs, %d skipped", len(filters), len(kept), len(filters) - len(kept))
 
     if influence_data is None:
-        infl = filter_influence(tm.model, tokens, None, alphabet=tm.alphabet, task_type=tm.task_type, unknown=unknown,
-                                batch_size=batch_size, device=dev, lengths=lengths)
+        influence_data = (tokens, None, lengths)
+    influence_data = _subsample(influence_data, influence_sequences, seed)
+    if influence_data[1] is None:
+        infl = filter_influence(tm.model, influence_data[0], None, alphabet=tm.alphabet, task_type=tm.task_type, unknown=unknown,
+                                batch_size=batch_size, device=dev, lengths=influence_data[2])
         influence_kind = "mean |change of predicted probability| when the filter is zeroed"
     else:
         tok2, y2, len2 = influence_data
@@ -167,7 +186,7 @@ def motif_report(
         influence_kind = "drop in mean AUROC when the filter is zeroed"
 
     motifs = [f.motif for f in kept]
-    matches = tomtom_matches(motifs, database) if motifs else None
+    matches, every = tomtom_tables(motifs, database) if motifs else (None, None)
     rows = []
     for k, f in enumerate(kept):
         members = (f.index, *f.merged)
@@ -205,6 +224,11 @@ def motif_report(
         ranked = [ordered[name] for name in table.motif]
         write_all(tmp, ranked, background=background)
         write_text_atomic(tmp / "matches.tsv", table.to_csv(sep="\t", index=False, float_format="%.6g"))
+        if every is not None:
+            every = every[every["query"].isin(set(table.motif))]
+            rank = {name: k for k, name in enumerate(table.motif)}
+            every = every.sort_values(["query", "q"], key=lambda c: c.map(rank) if c.name == "query" else c)
+            write_text_atomic(tmp / "all_matches.tsv", every.to_csv(sep="\t", index=False, float_format="%.6g"))
         write_text_atomic(tmp / "filters.tsv", pd.DataFrame(filter_rows).to_csv(sep="\t", index=False,
                                                                                    float_format="%.6g"))
         logos = draw_logos(ranked, tmp, background=background)
@@ -221,7 +245,7 @@ def motif_report(
             "matched against": str(db) if db is not None else f"JASPAR CORE {taxon or 'all taxa'} "
                                                              f"({jaspar_release or 'newest shipped'}, "
                                                              f"{len(database)} matrices), TOMTOM",
-            "influence": influence_kind,
+            "influence": f"{influence_kind} ({len(influence_data[0])} records)",
             "significant matches": f"{n_sig} of {len(table)} motifs at q < 0.05",
             "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         }
