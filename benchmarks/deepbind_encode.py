@@ -26,6 +26,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from seqnet.io.fasta import write_fasta
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("SEQNET_SHARED_DATA", ROOT.parent / "shared" / "data")) / "encode_deepbind"
 
@@ -42,12 +44,6 @@ def seqnet_cmd() -> list[str]:
     return [exe] if exe else [sys.executable, "-m", "seqnet"]
 
 
-def write_fasta(path: Path, ids, seqs) -> None:
-    with open(path, "w") as fh:
-        for i, s in zip(ids, seqs):
-            fh.write(f">{i}\n{s}\n")
-
-
 def prepare(name: str, prefix: str, work: Path) -> dict[str, Path]:
     """Convert the DeepBind TSVs to FASTA files."""
     d = work / name
@@ -55,9 +51,9 @@ def prepare(name: str, prefix: str, work: Path) -> dict[str, Path]:
     ac = pd.read_csv(DATA / f"{prefix}_AC.seq.gz", sep="\t")
     b = pd.read_csv(DATA / f"{prefix}_B.seq.gz", sep="\t")
     paths = {"train": d / "AC_positives.fa", "bpos": d / "B_positives.fa", "bneg": d / "B_negatives.fa"}
-    write_fasta(paths["train"], ac.EventID, ac.seq)
-    write_fasta(paths["bpos"], b.EventID[b.Bound == 1], b.seq[b.Bound == 1])
-    write_fasta(paths["bneg"], b.EventID[b.Bound == 0], b.seq[b.Bound == 0])
+    write_fasta(paths["train"], list(ac.EventID), list(ac.seq))
+    write_fasta(paths["bpos"], list(b.EventID[b.Bound == 1]), list(b.seq[b.Bound == 1]))
+    write_fasta(paths["bneg"], list(b.EventID[b.Bound == 0]), list(b.seq[b.Bound == 0]))
     paths["n_train"] = len(ac)
     return paths
 

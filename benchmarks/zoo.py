@@ -29,7 +29,10 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deepbind_encode import DATA as ENCODE, EXPERIMENTS, ROOT, prepare, run, seqnet_cmd, write_fasta  # noqa: E402
+from deepbind_encode import DATA as ENCODE, EXPERIMENTS, ROOT, prepare, run, seqnet_cmd  # noqa: E402
+
+import seqnet  # noqa: E402
+from seqnet.io.fasta import read_fasta, write_fasta  # noqa: E402
 
 OCT4 = ENCODE.parent / "chipseq_oct4_mafk"
 
@@ -39,8 +42,6 @@ def encode_inputs(name: str, work: Path, max_train: int | None, seed: int) -> di
     paths = prepare(name, prefix, work)
     train = paths["train"]
     if max_train:
-        from seqnet.io.fasta import read_fasta
-
         ids, seqs = read_fasta(train)
         if len(ids) > max_train:
             keep = sorted(pd.Series(range(len(ids))).sample(max_train, random_state=seed))
@@ -84,8 +85,6 @@ def main() -> None:
             run(seqnet_cmd() + ["evaluate", str(run_dir), *inputs["test"], "--device", args.device, "--out", str(out)])
             auroc = json.loads(out.read_text())["auroc"]["mean"]
             hist = pd.read_csv(run_dir / "history.csv")
-            import seqnet
-
             n_params = sum(p.numel() for p in seqnet.load(run_dir).model.parameters())
             rows.append(dict(experiment=exp, model=model, auroc=auroc, params=n_params, epochs=len(hist),
                              sec_per_epoch=hist.seconds.mean(), dbstar=inputs["dbstar"]))

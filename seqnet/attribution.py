@@ -41,7 +41,7 @@ _MUTANTS_PER_GROUP = 1 << 16
 
 def _prepare(model: nn.Module, tokens, alphabet, unknown: str, batch_size: int, lengths, target: int):
     """Validated ``(alphabet, tokens, lengths, unknown value)``."""
-    from seqnet.predict import unknown_value
+    from seqnet.encode import unknown_value
 
     alphabet = get_alphabet(alphabet)
     tok = tokens.cpu().numpy() if isinstance(tokens, torch.Tensor) else np.asarray(tokens)
@@ -49,8 +49,6 @@ def _prepare(model: nn.Module, tokens, alphabet, unknown: str, batch_size: int, 
         raise InputError(f"expected (N, L) token arrays, got shape {tok.shape}")
     if tok.size and (tok.min() < 0 or tok.max() > alphabet.unknown):
         raise InputError(f"tokens must lie in 0..{alphabet.unknown} for the {alphabet.name} alphabet")
-    if unknown not in ("zeros", "uniform"):
-        raise ConfigError(f"unknown must be 'zeros' or 'uniform', got {unknown!r}")
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ConfigError(f"batch_size must be an integer >= 1, got {batch_size}")
     if isinstance(target, bool) or int(target) != target or target < 0:
@@ -61,7 +59,7 @@ def _prepare(model: nn.Module, tokens, alphabet, unknown: str, batch_size: int, 
             raise InputError(f"got {lengths.shape} lengths for {tok.shape[0]} sequences")
     if not getattr(model, "takes_mask", False):
         lengths = None  # only models that mask padding read it
-    return alphabet, tok.astype(np.uint8, copy=False), lengths, unknown_value(alphabet, unknown)
+    return alphabet, tok.astype(np.uint8, copy=False), lengths, unknown_value(unknown, alphabet.size)
 
 
 def _check_target(logits: torch.Tensor, target: int) -> None:

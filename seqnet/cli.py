@@ -225,8 +225,7 @@ def predict(run, fasta, out, rc_average, batch_size, device):
     import pandas as pd
 
     from seqnet.checkpoint import load
-    from seqnet.data import encode_records, fit_lengths, real_lengths
-    from seqnet.io.fasta import read_fasta
+    from seqnet.data import read_sequences
     from seqnet.predict import predict_proba
     from seqnet.utils import atomic_path, resolve_device
 
@@ -236,13 +235,11 @@ def predict(run, fasta, out, rc_average, batch_size, device):
     tm = load(run, map_location=dev)
     if rc_average and not tm.alphabet.has_complement:
         raise ConfigError(f"--rc-average: the {tm.alphabet.name} alphabet has no reverse complement")
-    ids, seqs = read_fasta(fasta)
-    token_lists = encode_records(ids, seqs, tm.alphabet, str(fasta))
-    tokens = fit_lengths(token_lists, tm.length, tm.alphabet.unknown)
+    ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
     prob = predict_proba(
         tm.model, tokens, alphabet=tm.alphabet, task_type=tm.task_type,
         unknown=tm.preprocess.get("unknown", "zeros"), batch_size=batch_size, device=dev, rc_average=rc_average,
-        lengths=real_lengths(token_lists, tm.length),
+        lengths=lengths,
     )
     table = pd.DataFrame(prob, columns=tm.names)
     table.insert(0, "id", ids)

@@ -120,6 +120,19 @@ def fit_lengths(token_lists: Sequence[np.ndarray], length: int, pad_token: int) 
     return out
 
 
+def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """Unlabelled sequences for a trained model: ids, tokens ``(N, length)`` and real lengths.
+
+    Records are validated against ``alphabet`` and centre-cropped / padded to ``length``;
+    the lengths are None when no record is padded (see :func:`real_lengths`).
+    """
+    from seqnet.io.fasta import read_fasta
+
+    ids, seqs = read_fasta(fasta)
+    token_lists = encode_records(ids, seqs, alphabet, str(fasta))
+    return ids, fit_lengths(token_lists, length, alphabet.unknown), real_lengths(token_lists, length)
+
+
 def _chroms_from_ids(ids: Sequence[str]) -> list[str | None]:
     from seqnet.io.fasta import parse_coordinate_id
 

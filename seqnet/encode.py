@@ -330,13 +330,21 @@ def one_hot(tokens: np.ndarray, alphabet: str | Alphabet = "dna", *, unknown: st
     _check_range(tokens, alphabet.unknown)
     # (C, C+1) table: column t is the one-hot column of token t.
     table = np.eye(c, c + 1, dtype=dtype)
-    table[:, c] = _unknown_value(unknown, c)
+    table[:, c] = unknown_value(unknown, c)
     # Gather per channel so the result is channels-first without a transpose copy.
     out = np.take(table, tokens, axis=1)  # (C, ..., L)
     return np.ascontiguousarray(np.moveaxis(out, 0, -2))
 
 
-def _unknown_value(unknown: str, c: int) -> float:
+def unknown_value(unknown: str, c: int) -> float:
+    """One-hot value of the unknown token in each of the ``c`` channels: 0 for
+    ``"zeros"``, ``1 / c`` for ``"uniform"``.
+
+    Raises
+    ------
+    ConfigError
+        For any other ``unknown``.
+    """
     if unknown == "zeros":
         return 0.0
     if unknown == "uniform":

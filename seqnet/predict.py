@@ -6,13 +6,8 @@ import numpy as np
 import torch
 
 from seqnet.alphabets import Alphabet
-from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch
+from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch, unknown_value
 from seqnet.models import run_model
-
-
-def unknown_value(alphabet: Alphabet, mode: str) -> float:
-    """One-hot value of the unknown token: 0 (``"zeros"``) or ``1/C`` (``"uniform"``)."""
-    return 1.0 / alphabet.size if mode == "uniform" else 0.0
 
 
 def to_probabilities(logits: torch.Tensor, task_type: str) -> torch.Tensor:
@@ -63,7 +58,7 @@ def predict_logits(
     device = torch.device(device)
     tok = torch.as_tensor(tokens)
     lens = None if lengths is None or not getattr(model, "takes_mask", False) else torch.as_tensor(lengths)
-    uval = unknown_value(alphabet, unknown)
+    uval = unknown_value(unknown, alphabet.size)
     autocast = device.type == "cuda"
     out = []
     try:

@@ -26,11 +26,11 @@ import torch.nn as nn
 from seqnet import checkpoint as ckpt_mod
 from seqnet import config as config_mod
 from seqnet.data import SequenceSet, split_indices
-from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch
+from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch, unknown_value
 from seqnet.errors import SeqnetError
 from seqnet.metrics import classification_metrics, headline
 from seqnet.models import build_model, run_model
-from seqnet.predict import predict_logits, predict_proba, to_probabilities, unknown_value
+from seqnet.predict import predict_logits, predict_proba, to_probabilities
 from seqnet.utils import check_out_dir, resolve_device, seed_everything, staged_dir, write_json_atomic, write_text_atomic
 
 log = logging.getLogger("seqnet")
@@ -133,7 +133,7 @@ def fit(
         log.info("reverse-complement augmentation skipped: the %s alphabet has no complement", alphabet.name)
         rc_augment = False
     n_letters = alphabet.size
-    uval = unknown_value(alphabet, unknown)
+    uval = unknown_value(unknown, alphabet.size)
     loss_fn = loss_function(train.task_type)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     autocast = device.type == "cuda"

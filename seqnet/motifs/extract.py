@@ -68,7 +68,7 @@ import torch
 import torch.nn as nn
 
 from seqnet.alphabets import Alphabet, get_alphabet
-from seqnet.encode import one_hot_torch, reverse_complement
+from seqnet.encode import one_hot_torch, reverse_complement, unknown_value
 from seqnet.errors import ConfigError, InputError
 from seqnet.motifs.motif import Motif
 
@@ -198,14 +198,10 @@ def _batches(
     conv: nn.Conv1d, tokens: np.ndarray, alphabet: Alphabet, unknown: str, batch_size: int, device
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(tokens (B, L), conv outputs (B, F, J) float32)`` per batch."""
-    from seqnet.predict import unknown_value
-
     if batch_size < 1:
         raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
-    if unknown not in ("zeros", "uniform"):
-        raise ConfigError(f"unknown must be 'zeros' or 'uniform', got {unknown!r}")
     device = torch.device(device)
-    uval = unknown_value(alphabet, unknown)
+    uval = unknown_value(unknown, alphabet.size)
     with torch.no_grad():
         for start in range(0, tokens.shape[0], batch_size):
             tok = tokens[start : start + batch_size]

@@ -34,16 +34,6 @@ MATCH_TABLE_COLUMNS = [
 ]
 
 
-def _read_sequences(tm, fasta: str | Path):
-    """Encode a FASTA file for the model: ids, tokens ``(N, L)`` and real lengths."""
-    from seqnet.data import encode_records, fit_lengths, real_lengths
-    from seqnet.io.fasta import read_fasta
-
-    ids, seqs = read_fasta(fasta)
-    token_lists = encode_records(ids, seqs, tm.alphabet, str(fasta))
-    return ids, fit_lengths(token_lists, tm.length, tm.alphabet.unknown), real_lengths(token_lists, tm.length)
-
-
 def _influence_data(tm, fasta, negatives, labels):
     """Sequences and labels to measure filter influence on (labels None: unlabelled)."""
     from seqnet.data import align_targets, load_fasta_labels, load_positives_negatives
@@ -135,6 +125,7 @@ def motif_report(
         The ranked ``matches.tsv`` table.
     """
     from seqnet.checkpoint import load
+    from seqnet.data import read_sequences
     from seqnet.motifs.extract import default_merge_rc, extract_motifs
     from seqnet.motifs.formats import write_all
     from seqnet.motifs.influence import filter_influence
@@ -158,7 +149,7 @@ def motif_report(
         )
     if not tm.alphabet.has_complement and db is None:
         raise ConfigError(f"JASPAR matching needs DNA motifs; this model reads {tm.alphabet.name}: pass --db MOTIFS.meme")
-    ids, tokens, lengths = _read_sequences(tm, fasta)
+    ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
     influence_data = _influence_data(tm, fasta, negatives, labels)
     database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad --db / release
     if merge_rc is None:
@@ -280,6 +271,7 @@ def attribution_maps(
     """
     from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributions
     from seqnet.checkpoint import load
+    from seqnet.data import read_sequences
     from seqnet.encode import decode
     from seqnet.motifs.logos import draw_attribution, safe_name
     from seqnet.predict import predict_proba
@@ -302,7 +294,7 @@ def attribution_maps(
         raise ConfigError(f"--target {target!r}: the model's outputs are {', '.join(tm.names)}")
     if tm.alphabet.size != 4 and top > 0:
         raise ConfigError(f"attribution plots need DNA/RNA sequences; use --top 0 for a {tm.alphabet.name} model")
-    ids, tokens, lengths = _read_sequences(tm, fasta)
+    ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
     unknown = tm.preprocess.get("unknown", "zeros")
     kw = dict(alphabet=tm.alphabet, target=t, unknown=unknown, device=dev, lengths=lengths)
     scores = {}
