@@ -13,8 +13,13 @@ the two targets (some model >= DeepBind* on every experiment; danq >= deepbind o
 median).  Runs take long on a CPU: ``--epochs`` caps the epochs and ``--max-train``
 subsamples the training positives, and both are printed with the table.
 
+Models run in the order given (deepbind and danq first by default, so the danq-vs-deepbind
+comparison comes early), each on every experiment.  Each finished row is appended to
+``WORK/results.tsv``; ``--reuse`` skips rows already there with the same settings, so an
+interrupted run continues where it stopped.
+
     python benchmarks/zoo.py [--models deepbind,danq] [--experiments ARID3A,OCT4_MAFK]
-                             [--epochs N] [--max-train N] [--device cuda] [--seed 0]
+                             [--epochs N] [--max-train N] [--device cuda] [--seed 0] [--reuse]
 """
 
 from __future__ import annotations
@@ -62,32 +67,50 @@ def main() -> None:
     from seqnet.models import MODELS
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", default=",".join(sorted(MODELS)))
+    first = [m for m in ("deepbind", "danq") if m in MODELS]
+    ap.add_argument("--models", default=",".join(first + sorted(set(MODELS) - set(first))))
     ap.add_argument("--experiments", default=",".join([*EXPERIMENTS, "OCT4_MAFK"]))
     ap.add_argument("--epochs", type=int, help="cap on epochs (default: each recipe's)")
     ap.add_argument("--max-train", type=int, help="subsample ENCODE training positives to this many")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--work", type=Path, default=ROOT / "benchmarks" / "work" / "zoo")
+    ap.add_argument("--reuse", action="store_true", help="keep rows of WORK/results.tsv with the same settings")
     args = ap.parse_args()
     if not ENCODE.is_dir():
         sys.exit(f"{ENCODE}: not found (../shared/data is needed)")
     models = args.models.split(",")
+    experiments = args.experiments.split(",")
+    settings = dict(epochs_cap=args.epochs or 0, max_train=args.max_train or 0, seed=args.seed, device=args.device)
+    results = args.work / "results.tsv"
+    done = pd.DataFrame()
+    if args.reuse and results.exists():
+        done = pd.read_csv(results, sep="\t")
+        for k, v in settings.items():
+            done = done[done[k].astype(str) == str(v)]
     rows = []
-    for exp in args.experiments.split(","):
-        inputs = oct4_inputs() if exp == "OCT4_MAFK" else encode_inputs(exp, args.work, args.max_train, args.seed)
-        for model in models:
+    inputs = {}
+    for model in models:
+        for exp in experiments:
+            old = done[(done.experiment == exp) & (done.model == model)] if len(done) else done
+            if len(old):
+                rows.append(old.iloc[-1].to_dict())
+                continue
+            if exp not in inputs:
+                inputs[exp] = oct4_inputs() if exp == "OCT4_MAFK" else encode_inputs(exp, args.work, args.max_train, args.seed)
             run_dir = args.work / exp / model
             extra = ["--epochs", str(args.epochs)] if args.epochs else []
-            run(seqnet_cmd() + ["train", *inputs["train"], "--model", model, "--out", str(run_dir), "--overwrite",
+            run(seqnet_cmd() + ["train", *inputs[exp]["train"], "--model", model, "--out", str(run_dir), "--overwrite",
                                 "--quiet", "--seed", str(args.seed), "--device", args.device, *extra])
             out = run_dir / "heldout_metrics.json"
-            run(seqnet_cmd() + ["evaluate", str(run_dir), *inputs["test"], "--device", args.device, "--out", str(out)])
+            run(seqnet_cmd() + ["evaluate", str(run_dir), *inputs[exp]["test"], "--device", args.device, "--out", str(out)])
             auroc = json.loads(out.read_text())["auroc"]["mean"]
             hist = pd.read_csv(run_dir / "history.csv")
             n_params = sum(p.numel() for p in seqnet.load(run_dir).model.parameters())
-            rows.append(dict(experiment=exp, model=model, auroc=auroc, params=n_params, epochs=len(hist),
-                             sec_per_epoch=hist.seconds.mean(), dbstar=inputs["dbstar"]))
+            row = dict(experiment=exp, model=model, auroc=auroc, params=n_params, epochs=len(hist),
+                       sec_per_epoch=hist.seconds.mean(), dbstar=inputs[exp]["dbstar"], **settings)
+            rows.append(row)
+            pd.DataFrame([row]).to_csv(results, sep="\t", index=False, mode="a", header=not results.exists())
             print(f"{exp} {model}: AUROC {auroc:.4f} ({len(hist)} epochs, {hist.seconds.mean():.1f} s/epoch)",
                   file=sys.stderr, flush=True)
 
@@ -97,8 +120,8 @@ def main() -> None:
     print(f"epochs: {'capped at ' + str(args.epochs) if args.epochs else 'recipe defaults'}; "
           f"ENCODE training positives: {'subsampled to ' + str(args.max_train) if args.max_train else 'all'}")
     print(f"{'experiment':<10} {'model':<9} {'AUROC':>7} {'DeepBind*':>9} {'params':>11} {'epochs':>6} {'s/epoch':>8}")
-    for r in rows:
-        db = "" if r["dbstar"] is None else f"{r['dbstar']:.3f}"
+    for r in sorted(rows, key=lambda r: (experiments.index(r["experiment"]), models.index(r["model"]))):
+        db = "" if r["dbstar"] is None or r["dbstar"] != r["dbstar"] else f"{r['dbstar']:.3f}"
         print(f"{r['experiment']:<10} {r['model']:<9} {r['auroc']:>7.4f} {db:>9} {r['params']:>11,} "
               f"{r['epochs']:>6} {r['sec_per_epoch']:>8.1f}")
     med = table.groupby("model").auroc.median()

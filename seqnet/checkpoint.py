@@ -1,9 +1,12 @@
 """Checkpoints: a plain dict saved with ``torch.save`` (never a pickled model object).
 
-Keys: ``format``, ``format_version``, ``seqnet_version``, ``model`` (registry name),
-``model_args``, ``state_dict``, ``alphabet``, ``length``, ``task_type``, ``names``,
-``preprocess`` (what predict must repeat: unknown-letter encoding, length fitting),
-``config`` (the resolved training config).  Only plain Python types and tensors are
+Keys: ``format``, ``format_version``, ``seqnet_version``, ``kind`` (input kind:
+``sequence``, ``timeseries``, ``table``, ``image``; absent in older checkpoints, which are
+all sequence models), ``model`` (registry name within the kind), ``model_args``,
+``state_dict``, ``alphabet`` and ``length`` (sequences; None otherwise), ``task_type``,
+``names``, ``preprocess`` (what predict must repeat: unknown-letter encoding and length
+fitting for sequences; standardisation statistics, time grid, feature names or image
+shape for arrays, see :mod:`seqnet.arrays`), ``config`` (the resolved training config).  Only plain Python types and tensors are
 stored, so checkpoints load with ``torch.load(..., weights_only=True)``.
 """
 
@@ -32,34 +35,45 @@ class TrainedModel:
     model : torch.nn.Module
         The network, in eval mode.
     name : str
-        Registry name of the architecture.
+        Registry name of the architecture (within its input kind).
     model_args : dict
         Constructor keyword arguments.
-    alphabet : Alphabet
-        Alphabet of the training sequences.
-    length : int
+    alphabet : Alphabet or None
+        Alphabet of the training sequences; None for array kinds.
+    length : int or None
         Input length ``L`` the model was trained on; inputs are centre-cropped or
-        padded to it.
+        padded to it.  None for array kinds.
     task_type : str
-        ``"binary"``, ``"multilabel"`` or ``"multiclass"``.
+        ``"binary"``, ``"multilabel"``, ``"multiclass"`` or ``"regression"``.
     names : list of str
-        Output names: one per task, or one per class.
+        Output names: one per task, class or regression target.
     preprocess : dict
-        Encoding options (``unknown``: ``"zeros"`` or ``"uniform"``).
+        Sequences: encoding options (``unknown``: ``"zeros"`` or ``"uniform"``).
+        Arrays: see :mod:`seqnet.arrays`.
     config : dict
         Resolved training configuration.
+    kind : str
+        Input kind: ``"sequence"``, ``"timeseries"``, ``"table"`` or ``"image"``.
     """
 
     model: nn.Module
     name: str
     model_args: dict
-    alphabet: Alphabet
-    length: int
+    alphabet: Alphabet | None
+    length: int | None
     task_type: str
     names: list[str]
     preprocess: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
     seqnet_version: str = ""
+    kind: str = "sequence"
+
+    def require_sequences(self, what: str) -> None:
+        """Raise InputError unless this is a sequence model (``what`` names the command)."""
+        if self.kind != "sequence":
+            from seqnet.models import KIND_NAMES
+
+            raise InputError(f"{what} works on sequence models; this model was trained on {KIND_NAMES[self.kind]} input")
 
 
 def make_checkpoint(
@@ -67,12 +81,13 @@ def make_checkpoint(
     *,
     name: str,
     model_args: dict,
-    alphabet: Alphabet,
-    length: int,
+    alphabet: Alphabet | None,
+    length: int | None,
     task_type: str,
     names: list[str],
     preprocess: dict,
     config: dict,
+    kind: str = "sequence",
 ) -> dict:
     """Assemble the checkpoint dict (state dict moved to CPU)."""
     from seqnet import __version__
@@ -81,11 +96,12 @@ def make_checkpoint(
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "seqnet_version": __version__,
+        "kind": kind,
         "model": name,
         "model_args": dict(model_args),
         "state_dict": {k: v.detach().cpu().clone() for k, v in model.state_dict().items()},
-        "alphabet": alphabet.name,
-        "length": int(length),
+        "alphabet": None if alphabet is None else alphabet.name,
+        "length": None if length is None else int(length),
         "task_type": task_type,
         "names": list(names),
         "preprocess": dict(preprocess),
@@ -151,7 +167,8 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> TrainedM
             f"{ckpt_path}: checkpoint format {ckpt['format_version']} is newer than this seqnet "
             f"understands ({FORMAT_VERSION}); upgrade seqnet"
         )
-    model = build_model(ckpt["model"], **ckpt["model_args"])
+    kind = ckpt.get("kind", "sequence")
+    model = build_model(ckpt["model"], kind, **ckpt["model_args"])
     model.load_state_dict(ckpt["state_dict"])
     model.to(map_location)
     model.eval()
@@ -159,11 +176,12 @@ def load(path: str | Path, map_location: str | torch.device = "cpu") -> TrainedM
         model=model,
         name=ckpt["model"],
         model_args=ckpt["model_args"],
-        alphabet=get_alphabet(ckpt["alphabet"]),
+        alphabet=None if ckpt.get("alphabet") is None else get_alphabet(ckpt["alphabet"]),
         length=ckpt["length"],
         task_type=ckpt["task_type"],
         names=list(ckpt["names"]),
         preprocess=ckpt.get("preprocess", {}),
         config=ckpt.get("config", {}),
         seqnet_version=ckpt.get("seqnet_version", ""),
+        kind=kind,
     )

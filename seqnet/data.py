@@ -22,7 +22,7 @@ from typing import Sequence
 import numpy as np
 
 from seqnet.alphabets import Alphabet, get_alphabet
-from seqnet.encode import center_fit, dinucleotide_shuffle_many, encode
+from seqnet.encode import dinucleotide_shuffle_many, encode, fit_flat
 from seqnet.errors import ConfigError, InputError
 
 
@@ -98,6 +98,18 @@ def encode_records(ids: Sequence[str], seqs: Sequence[str], alphabet: Alphabet, 
     return [encode(s, alphabet, name=i, source=source) for i, s in zip(ids, seqs)]
 
 
+def read_token_lists(fasta: str | Path, alphabet: Alphabet) -> tuple[list[str], list[np.ndarray]]:
+    """Ids and per-record token arrays of a FASTA file, parsed once (see :mod:`seqnet.cache`).
+
+    The arrays are views into one concatenated token buffer (memory-mapped when the
+    file's tokens come from the cache).
+    """
+    from seqnet.cache import fasta_tokens
+
+    ids, flat, lens = fasta_tokens(fasta, alphabet)
+    return ids, np.split(flat, np.cumsum(lens)[:-1]) if len(lens) else []
+
+
 def resolve_length(token_lists: Sequence[np.ndarray], length: int | None, max_length: int) -> int:
     """Input length: ``length`` if given, else the longest record capped at ``max_length``."""
     if length is not None:
@@ -114,10 +126,10 @@ def real_lengths(token_lists: Sequence[np.ndarray], length: int) -> np.ndarray |
 
 def fit_lengths(token_lists: Sequence[np.ndarray], length: int, pad_token: int) -> np.ndarray:
     """Centre-crop / pad every record to ``length``; returns ``(N, length)`` uint8."""
-    out = np.empty((len(token_lists), length), dtype=np.uint8)
-    for i, t in enumerate(token_lists):
-        out[i] = t if len(t) == length else center_fit(t, length, pad_token)
-    return out
+    if not len(token_lists):
+        return np.zeros((0, length), dtype=np.uint8)
+    lens = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+    return fit_flat(np.concatenate(token_lists), lens, length, pad_token)
 
 
 def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int) -> tuple[list[str], np.ndarray, np.ndarray | None]:
@@ -126,10 +138,8 @@ def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int) -> tuple[
     Records are validated against ``alphabet`` and centre-cropped / padded to ``length``;
     the lengths are None when no record is padded (see :func:`real_lengths`).
     """
-    from seqnet.io.fasta import read_fasta
 
-    ids, seqs = read_fasta(fasta)
-    token_lists = encode_records(ids, seqs, alphabet, str(fasta))
+    ids, token_lists = read_token_lists(fasta, alphabet)
     return ids, fit_lengths(token_lists, length, alphabet.unknown), real_lengths(token_lists, length)
 
 
@@ -141,6 +151,26 @@ def _chroms_from_ids(ids: Sequence[str]) -> list[str | None]:
         parsed = parse_coordinate_id(i)
         out.append(parsed[0] if parsed else None)
     return out
+
+
+def _paired_groups(pos_ids: Sequence[str], neg_ids: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
+    """Split groups and chromosomes of positives followed by the records of a negatives file.
+
+    A negative named ``<positive id>_shuf`` (as ``seqnet prepare --negatives shuffle``
+    writes them) joins its positive's group and chromosome, so training on prepared files
+    splits exactly as ``--negatives shuffle`` does; any other negative is a group of its own.
+    """
+    n = len(pos_ids)
+    index = {rid: k for k, rid in enumerate(pos_ids)}
+    pos_chroms = _chroms_from_ids(pos_ids)
+    neg_chroms = _chroms_from_ids(neg_ids)
+    groups = np.arange(n + len(neg_ids))
+    for j, rid in enumerate(neg_ids):
+        k = index.get(rid[: -len("_shuf")]) if rid.endswith("_shuf") else None
+        if k is not None:
+            groups[n + j] = k
+            neg_chroms[j] = pos_chroms[k]
+    return groups, pos_chroms + neg_chroms
 
 
 def load_positives_negatives(
@@ -173,11 +203,9 @@ def load_positives_negatives(
     -------
     SequenceSet
     """
-    from seqnet.io.fasta import read_fasta
 
     alphabet = get_alphabet(alphabet)
-    pos_ids, pos_seqs = read_fasta(positives)
-    pos_tok = encode_records(pos_ids, pos_seqs, alphabet, str(positives))
+    pos_ids, pos_tok = read_token_lists(positives, alphabet)
     if str(negatives) == "shuffle":
         neg_tok = dinucleotide_shuffle_many(pos_tok, seed=seed)
         neg_ids = [f"{i}_shuf" for i in pos_ids]
@@ -185,7 +213,7 @@ def load_positives_negatives(
         pos_chroms = _chroms_from_ids(pos_ids)
         chroms = pos_chroms + pos_chroms
     else:
-        neg_ids, neg_seqs = read_fasta(negatives)
+        neg_ids, neg_tok = read_token_lists(negatives, alphabet)
         clash = set(pos_ids).intersection(neg_ids)
         if clash:
             first = sorted(clash)[:3]
@@ -193,9 +221,7 @@ def load_positives_negatives(
                 f"{negatives}: {len(clash)} record ids also occur in {positives} (first: {', '.join(map(repr, first))}); "
                 "ids must be unique across positives and negatives"
             )
-        neg_tok = encode_records(neg_ids, neg_seqs, alphabet, str(negatives))
-        groups = np.arange(len(pos_ids) + len(neg_ids))
-        chroms = _chroms_from_ids(pos_ids) + _chroms_from_ids(neg_ids)
+        groups, chroms = _paired_groups(pos_ids, neg_ids)
     all_tok = list(pos_tok) + list(neg_tok)
     L = resolve_length(all_tok, length, max_length)
     tokens = fit_lengths(all_tok, L, alphabet.unknown)
@@ -221,19 +247,19 @@ def load_fasta_labels(
     alphabet: str | Alphabet = "dna",
     length: int | None = None,
     max_length: int = 1000,
+    task: str = "auto",
 ) -> SequenceSet:
     """Set from one FASTA and a label table (first column = record ids).
 
-    Several 0/1 columns make a multi-label task, one 0/1 column a binary task, and one
-    column of class names a multi-class task (see :func:`seqnet.io.tables.read_labels`).
+    Several 0/1 columns make a multi-label task, one 0/1 column a binary task, one
+    column of class names a multi-class task, and numeric columns with fractions (or
+    ``task="regression"``) a regression task (see :func:`seqnet.io.tables.read_labels`).
     """
-    from seqnet.io.fasta import read_fasta
     from seqnet.io.tables import read_labels
 
     alphabet = get_alphabet(alphabet)
-    ids, seqs = read_fasta(fasta)
-    lab = read_labels(labels, ids, ids_source=str(fasta))
-    tok = encode_records(ids, seqs, alphabet, str(fasta))
+    ids, tok = read_token_lists(fasta, alphabet)
+    lab = read_labels(labels, ids, ids_source=str(fasta), task=task)
     L = resolve_length(tok, length, max_length)
     return SequenceSet(
         ids=list(ids),
@@ -246,6 +272,45 @@ def load_fasta_labels(
         groups=np.arange(len(ids), dtype=np.int64),
         chroms=_chroms_from_ids(ids),
     )
+
+
+def bed_windows(bed: str | Path, genome: str | Path, *, length: int = 200, tile: bool = False):
+    """The windows of BED peaks in a genome: what ``--bed`` input reads as positives.
+
+    Parameters
+    ----------
+    bed, genome : path
+        BED3+ peaks and the genome FASTA (indexed with pyfaidx).
+    length : int
+        Window length; each interval is re-centred to it. Default is 200.
+    tile : bool
+        Cut each interval into consecutive ``length`` windows instead. Default is False.
+
+    Returns
+    -------
+    genome : pyfaidx.Fasta
+    intervals : list of Interval
+        The BED intervals (the tiles with ``tile``), e.g. to exclude from background.
+    ids, seqs : list of str
+        ``chrom:start-end`` ids and sequences of the windows.
+    """
+    from seqnet.io.genome import chrom_sizes, extract, open_genome, read_bed
+    from seqnet.io.genome import tile as tile_intervals
+
+    intervals = read_bed(bed)
+    if not intervals:
+        raise InputError(f"{bed}: no intervals found")
+    fa = open_genome(genome)
+    if tile:
+        # Check the regions themselves first, so an error names the BED line's own coordinates.
+        sizes = chrom_sizes(fa)
+        extract(fa, [iv for iv in intervals if iv.chrom not in sizes or iv.end > sizes[iv.chrom]][:1], None,
+                source=str(bed))
+        intervals = tile_intervals(intervals, length)
+        ids, seqs = extract(fa, intervals, None, source=str(bed))
+    else:
+        ids, seqs = extract(fa, intervals, length, source=str(bed))
+    return fa, intervals, ids, seqs
 
 
 def load_bed(
@@ -275,25 +340,12 @@ def load_bed(
         Cut each interval into consecutive windows of ``length`` instead of taking one
         window at its centre (for BED files marking whole regions). Default is False.
     """
-    from seqnet.io.genome import chrom_sizes, extract, open_genome, read_bed, sample_background
-    from seqnet.io.genome import tile as tile_intervals
+    from seqnet.io.genome import sample_background
 
     alphabet = get_alphabet("dna")
     if negatives not in ("shuffle", "genome"):
         raise ConfigError(f"--negatives with --bed must be 'shuffle' or 'genome', got {negatives!r}")
-    intervals = read_bed(bed)
-    if not intervals:
-        raise InputError(f"{bed}: no intervals found")
-    fa = open_genome(genome)
-    if tile:
-        # Check the regions themselves first, so an error names the BED line's own coordinates.
-        sizes = chrom_sizes(fa)
-        extract(fa, [iv for iv in intervals if iv.chrom not in sizes or iv.end > sizes[iv.chrom]][:1], None,
-                source=str(bed))
-        intervals = tile_intervals(intervals, length)
-        pos_ids, pos_seqs = extract(fa, intervals, None, source=str(bed))
-    else:
-        pos_ids, pos_seqs = extract(fa, intervals, length, source=str(bed))
+    fa, intervals, pos_ids, pos_seqs = bed_windows(bed, genome, length=length, tile=tile)
     pos_tok = encode_records(pos_ids, pos_seqs, alphabet, str(genome))
     n = len(pos_ids)
     pos_chroms = [iv.chrom for iv in intervals]
@@ -329,6 +381,7 @@ def split_indices(
     seed: int = 0,
     test_chroms: Sequence[str] | None = None,
     valid_chroms: Sequence[str] | None = None,
+    stratify: bool = False,
 ) -> dict[str, np.ndarray]:
     """Split records into train / valid / test index arrays.
 
@@ -336,6 +389,11 @@ def split_indices(
     records are split by chromosome; otherwise groups are assigned at random (seeded)
     in the given fractions.  The validation split falls back to a random fraction of the
     non-test groups when ``valid_chroms`` is not given.
+
+    ``data`` is a :class:`SequenceSet` or any set with ``ids``, ``groups``, ``chroms``
+    and ``y`` (e.g. :class:`seqnet.arrays.ArraySet`).  With ``stratify`` (single-label
+    classification, random splits only) each class is split in the given fractions on
+    its own, so small sets keep their class proportions in every split.
 
     Returns
     -------
@@ -350,6 +408,8 @@ def split_indices(
     """
     rng = np.random.default_rng(seed)
     n = len(data)
+    if stratify and not (test_chroms or valid_chroms):
+        return _stratified_split(data, valid_fraction, test_fraction, rng)
     is_test = np.zeros(n, dtype=bool)
     is_valid = np.zeros(n, dtype=bool)
     if test_chroms or valid_chroms:
@@ -394,6 +454,35 @@ def split_indices(
         "valid": np.flatnonzero(is_valid),
         "test": np.flatnonzero(is_test),
     }
+
+
+def _stratified_split(data, valid_fraction: float, test_fraction: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Random split per class (the class of a group is that of its first record)."""
+    y = np.asarray(data.y)
+    label = y if y.ndim == 1 else y.reshape(len(y), -1)[:, 0]
+    groups, first = np.unique(data.groups, return_index=True)
+    group_label = label[first]
+    test_groups, valid_groups = [], []
+    for c in np.unique(group_label):
+        members = groups[group_label == c]
+        rng.shuffle(members)
+        n_test = int(round(test_fraction * len(members)))
+        n_valid = int(round(valid_fraction * len(members)))
+        test_groups.append(members[:n_test])
+        valid_groups.append(members[n_test : n_test + n_valid])
+    test_groups, valid_groups = np.concatenate(test_groups), np.concatenate(valid_groups)
+    rest = np.setdiff1d(groups, np.concatenate([test_groups, valid_groups]))
+    # Tiny classes may all round to 0: keep the promise of a non-empty split.
+    if test_fraction > 0 and len(test_groups) == 0 and len(rest):
+        test_groups, rest = rest[:1], rest[1:]
+    if valid_fraction > 0 and len(valid_groups) == 0 and len(rest):
+        valid_groups, rest = rest[:1], rest[1:]
+    is_test = np.isin(data.groups, test_groups)
+    is_valid = np.isin(data.groups, valid_groups)
+    is_train = ~(is_test | is_valid)
+    if not is_train.any():
+        raise InputError(f"no records left for training after the splits ({len(data)} records)")
+    return {"train": np.flatnonzero(is_train), "valid": np.flatnonzero(is_valid), "test": np.flatnonzero(is_test)}
 
 
 def _spread_over_groups(flag: np.ndarray, groups: np.ndarray) -> np.ndarray:

@@ -185,11 +185,36 @@ def encode_many(seqs: Sequence[str], alphabet: str | Alphabet = "dna", *,
                        source)
 
     width = int(lens.max(initial=0)) if length is None else int(length)
+    return fit_flat(flat, lens, width, alphabet.unknown)
+
+
+def fit_flat(flat: np.ndarray, lengths: np.ndarray, length: int, pad_token: int) -> np.ndarray:
+    """Lay concatenated records out as rows of one length, centre-cropped or padded.
+
+    Parameters
+    ----------
+    flat : numpy.ndarray, shape=(sum(lengths),), dtype=uint8
+        The records' tokens, concatenated.
+    lengths : numpy.ndarray, shape=(N,), dtype=int
+        Length of each record.
+    length : int
+        Output length ``L``.
+    pad_token : int
+        Token of padded positions (usually ``alphabet.unknown``).
+
+    Returns
+    -------
+    tokens : numpy.ndarray, shape=(N, L), dtype=uint8
+        Same placement as :func:`center_fit` applied to each record.
+    """
+    lens = np.asarray(lengths, dtype=np.int64)
+    n, width = len(lens), int(length)
     if n == 0:
         return np.zeros((0, width), dtype=np.uint8)
     if np.all(lens == width):
         return flat.reshape(n, width)
-
+    ends = np.cumsum(lens)
+    starts = ends - lens
     # Per row: copy `keep` tokens from offset `crop` of the sequence to column `pad`.
     keep = np.minimum(lens, width)
     crop = (lens - keep) // 2
@@ -202,7 +227,7 @@ def encode_many(seqs: Sequence[str], alphabet: str | Alphabet = "dna", *,
         flat = flat[np.cumsum(delta[:-1], dtype=np.int8).astype(bool)]
     cols = np.arange(width)
     dest = (cols >= pad[:, None]) & (cols < (pad + keep)[:, None])
-    out = np.full((n, width), alphabet.unknown, dtype=np.uint8)
+    out = np.full((n, width), pad_token, dtype=np.uint8)
     out[dest] = flat
     return out
 

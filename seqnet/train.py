@@ -1,6 +1,9 @@
 """Training: the epoch loop with early stopping, and a whole ``seqnet train`` run.
 
-:func:`fit` trains a model in place and returns its history; it writes no files.
+:func:`fit` trains a model in place and returns its history; it writes no files.  One
+loop serves every input kind; a small *feed* per data kind makes the batches: token
+sequences become one-hot on the device (with reverse-complement augmentation), float
+arrays (time series, tables, images) are sliced as they are, with their mask.
 :func:`train_run` does what the CLI promises: split, fit, score the held-out test split,
 and write the run directory (``model.pt``, ``config.yaml``, ``history.csv``,
 ``metrics.json``, ``train.log``) atomically: everything is written into a private hidden
@@ -25,12 +28,13 @@ import torch.nn as nn
 
 from seqnet import checkpoint as ckpt_mod
 from seqnet import config as config_mod
+from seqnet.arrays import ArraySet, fit_standardizer, standardize
 from seqnet.data import SequenceSet, split_indices
 from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch, unknown_value
-from seqnet.errors import SeqnetError
-from seqnet.metrics import classification_metrics, headline
-from seqnet.models import build_model, run_model
-from seqnet.predict import predict_logits, predict_proba, to_probabilities
+from seqnet.errors import ConfigError, SeqnetError
+from seqnet.metrics import headline, score
+from seqnet.models import KIND_NAMES, build_model, run_model
+from seqnet.predict import predict_array_logits, predict_arrays, predict_logits, predict_proba, to_probabilities
 from seqnet.utils import check_out_dir, resolve_device, seed_everything, staged_dir, write_json_atomic, write_text_atomic
 
 log = logging.getLogger("seqnet")
@@ -47,8 +51,9 @@ class FitResult:
     Attributes
     ----------
     history : list of dict
-        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss``, ``valid_auroc``,
-        ``valid_auprc``, ``seconds``.
+        One row per epoch: ``epoch``, ``train_loss``, ``valid_loss``, then
+        ``valid_auroc``, ``valid_auprc`` (classification; plus ``valid_accuracy`` for
+        multi-class) or ``valid_pearson`` (regression), then ``seconds``.
     best_epoch : int
         Epoch whose weights the model holds on return (1-based).
     stopped_early : bool
@@ -61,8 +66,20 @@ class FitResult:
 
 
 def loss_function(task_type: str) -> nn.Module:
-    """BCE-with-logits for binary / multi-label tasks, cross-entropy for multi-class."""
+    """BCE-with-logits for binary / multi-label tasks, cross-entropy for multi-class, mean
+    squared error for regression."""
+    if task_type == "regression":
+        return nn.MSELoss()
     return nn.CrossEntropyLoss() if task_type == "multiclass" else nn.BCEWithLogitsLoss()
+
+
+def history_columns(task_type: str) -> list[str]:
+    """Columns of ``history.csv`` for a task type (see :class:`FitResult`)."""
+    if task_type == "regression":
+        metrics = ["valid_pearson"]
+    else:
+        metrics = ["valid_auroc", "valid_auprc"] + (["valid_accuracy"] if task_type == "multiclass" else [])
+    return ["epoch", "train_loss", "valid_loss", *metrics, "seconds"]
 
 
 def _targets(y: np.ndarray, task_type: str) -> torch.Tensor:
@@ -73,10 +90,90 @@ def _use_progress_bar(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+class _SequenceFeed:
+    """Batches of token sequences: one-hot made on the device, padding masks, RC flips."""
+
+    def __init__(self, data: SequenceSet, model: nn.Module, *, device: torch.device, rc_augment: bool,
+                 unknown: str) -> None:
+        self.alphabet = alphabet = data.alphabet
+        if rc_augment and not alphabet.has_complement:
+            log.info("reverse-complement augmentation skipped: the %s alphabet has no complement", alphabet.name)
+            rc_augment = False
+        self.rc_augment = rc_augment
+        self.unknown = unknown
+        self.device = device
+        self.n_letters = alphabet.size
+        self.uval = unknown_value(unknown, alphabet.size)
+        tokens = torch.as_tensor(data.tokens)
+        targets = _targets(data.y, data.task_type)
+        masked = data.lengths is not None and getattr(model, "takes_mask", False)
+        lengths = torch.as_tensor(data.lengths) if masked else None
+        if device.type == "cuda":
+            tokens, targets = tokens.to(device), targets.to(device)
+            lengths = None if lengths is None else lengths.to(device)
+        self.tokens, self.targets, self.lengths = tokens, targets, lengths
+        self.n = tokens.shape[0]
+        self.flips = None
+
+    def draw(self, gen: torch.Generator) -> None:
+        """This epoch's random choices after the batch order: which records to flip."""
+        self.flips = torch.rand(self.n, generator=gen) < 0.5 if self.rc_augment else None
+
+    def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """One-hot ``(B, C, L)``, padding mask ``(B, L)`` or None, targets, on the device."""
+        device = self.device
+        idx_dev = idx.to(self.tokens.device)
+        tok = self.tokens[idx_dev].to(device, non_blocking=True)
+        mask = None if self.lengths is None else padding_mask(self.lengths[idx_dev].to(device), tok.shape[1])
+        if self.flips is not None:
+            flip = self.flips[idx].to(device)
+            tok = torch.where(flip[:, None], reverse_complement_torch(tok, self.alphabet), tok)
+            if mask is not None:
+                mask = torch.where(flip[:, None], mask.flip(1), mask)
+        x = one_hot_torch(tok, self.n_letters, unknown_value=self.uval)
+        return x, mask, self.targets[idx_dev].to(device, non_blocking=True)
+
+    def logits(self, model: nn.Module, data: SequenceSet, batch_size: int) -> torch.Tensor:
+        """Eval-mode logits of ``data`` (validation), on the CPU."""
+        return predict_logits(
+            model, data.tokens, alphabet=self.alphabet, unknown=self.unknown, batch_size=batch_size,
+            device=self.device, lengths=data.lengths,
+        )
+
+
+class _ArrayFeed:
+    """Batches of float arrays (time series, tables, images) and their observed-value masks."""
+
+    def __init__(self, data: ArraySet, model: nn.Module, *, device: torch.device) -> None:
+        self.device = device
+        x = torch.as_tensor(data.x)
+        mask = torch.as_tensor(data.mask) if data.mask is not None and getattr(model, "takes_mask", False) else None
+        targets = _targets(data.y, data.task_type)
+        if device.type == "cuda":
+            x, targets = x.to(device), targets.to(device)
+            mask = None if mask is None else mask.to(device)
+        self.x, self.mask, self.targets = x, mask, targets
+        self.n = x.shape[0]
+
+    def draw(self, gen: torch.Generator) -> None:
+        """No augmentation: nothing to draw."""
+
+    def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """Inputs ``(B, *shape)``, mask or None, targets, on the device."""
+        idx_dev = idx.to(self.x.device)
+        x = self.x[idx_dev].to(self.device, non_blocking=True)
+        mask = None if self.mask is None else self.mask[idx_dev].to(self.device, non_blocking=True)
+        return x, mask, self.targets[idx_dev].to(self.device, non_blocking=True)
+
+    def logits(self, model: nn.Module, data: ArraySet, batch_size: int) -> torch.Tensor:
+        """Eval-mode logits of ``data`` (validation), on the CPU."""
+        return predict_array_logits(model, data.x, mask=data.mask, batch_size=batch_size, device=self.device)
+
+
 def fit(
     model: nn.Module,
-    train: SequenceSet,
-    valid: SequenceSet | None,
+    train: SequenceSet | ArraySet,
+    valid: SequenceSet | ArraySet | None,
     *,
     epochs: int,
     batch_size: int,
@@ -96,19 +193,25 @@ def fit(
     Parameters
     ----------
     model : torch.nn.Module
-        Maps one-hot ``(B, C, L)`` to logits ``(B, n_outputs)``; already on ``device``.
-    train, valid : SequenceSet
+        Maps one-hot ``(B, C, L)`` (sequences) or float ``(B, *shape)`` (arrays) to
+        logits ``(B, n_outputs)``; already on ``device``.
+    train, valid : SequenceSet or ArraySet
         Training and validation records; ``valid`` may be None or empty, in which case
         every epoch runs and the last weights are kept.
     epochs, batch_size, lr, weight_decay, patience : numbers
         Optimisation settings; ``patience`` epochs without improvement stop training.
+        ``weight_decay`` is Adam's L2 penalty.
     monitor : str
-        ``"auroc"`` (maximise validation mean AUROC) or ``"loss"`` (minimise validation
-        loss). Default is ``"auroc"``.
+        ``"auroc"`` (maximise validation mean AUROC; for regression, where AUROC is
+        undefined, minimise the validation loss), ``"loss"`` (minimise validation loss)
+        or ``"accuracy"`` (maximise validation accuracy; multi-class only).
+        Default is ``"auroc"``.
     rc_augment : bool
-        Replace a random half of each batch by its reverse complement. Default is False.
+        Replace a random half of each batch by its reverse complement (sequences only).
+        Default is False.
     unknown : str
-        One-hot of unknown letters, ``"zeros"`` or ``"uniform"``. Default is ``"zeros"``.
+        One-hot of unknown letters, ``"zeros"`` or ``"uniform"`` (sequences only).
+        Default is ``"zeros"``.
     seed : int
         Seeds batch order and augmentation (model init is seeded by the caller).
     device : torch.device or str
@@ -128,23 +231,19 @@ def fit(
         When the training loss becomes NaN or infinite.
     """
     device = torch.device(device)
-    alphabet = train.alphabet
-    if rc_augment and not alphabet.has_complement:
-        log.info("reverse-complement augmentation skipped: the %s alphabet has no complement", alphabet.name)
-        rc_augment = False
-    n_letters = alphabet.size
-    uval = unknown_value(unknown, alphabet.size)
-    loss_fn = loss_function(train.task_type)
+    task_type = train.task_type
+    if monitor == "accuracy" and task_type != "multiclass":
+        raise ConfigError(f"monitor 'accuracy' needs a multi-class task; this one is {task_type}: use auroc or loss")
+    if isinstance(train, ArraySet):
+        if rc_augment:
+            raise ConfigError(f"reverse-complement augmentation applies to sequences, not {KIND_NAMES[train.kind]} input")
+        feed = _ArrayFeed(train, model, device=device)
+    else:
+        feed = _SequenceFeed(train, model, device=device, rc_augment=rc_augment, unknown=unknown)
+    loss_fn = loss_function(task_type)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     autocast = device.type == "cuda"
 
-    tokens = torch.as_tensor(train.tokens)
-    targets = _targets(train.y, train.task_type)
-    masked = train.lengths is not None and getattr(model, "takes_mask", False)
-    lengths = torch.as_tensor(train.lengths) if masked else None
-    if device.type == "cuda":
-        tokens, targets = tokens.to(device), targets.to(device)
-        lengths = None if lengths is None else lengths.to(device)
     has_valid = valid is not None and len(valid) > 0
     if has_valid:
         v_targets = _targets(valid.y, valid.task_type)
@@ -154,14 +253,14 @@ def fit(
     best_score = -math.inf
     best_state = None
     bad_epochs = 0
-    n = tokens.shape[0]
+    n = feed.n
     n_batches = math.ceil(n / batch_size)
 
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n, generator=gen)
-        flips = torch.rand(n, generator=gen) < 0.5 if rc_augment else None
+        feed.draw(gen)
         total = torch.zeros((), device=device)
         bar = None
         if _use_progress_bar(quiet):
@@ -170,16 +269,7 @@ def fit(
             bar = tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
         for b in range(n_batches):
             idx = perm[b * batch_size : (b + 1) * batch_size]
-            idx_dev = idx.to(tokens.device)
-            tok = tokens[idx_dev].to(device, non_blocking=True)
-            mask = None if lengths is None else padding_mask(lengths[idx_dev].to(device), tok.shape[1])
-            if flips is not None:
-                flip = flips[idx].to(device)
-                tok = torch.where(flip[:, None], reverse_complement_torch(tok, alphabet), tok)
-                if mask is not None:
-                    mask = torch.where(flip[:, None], mask.flip(1), mask)
-            x = one_hot_torch(tok, n_letters, unknown_value=uval)
-            yb = targets[idx_dev].to(device, non_blocking=True)
+            x, mask, yb = feed.batch(idx)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
                 logits = run_model(model, x, mask)
             loss = loss_fn(logits.float(), yb)
@@ -197,31 +287,37 @@ def fit(
                 f"training diverged at epoch {epoch}: the loss is {train_loss}; try a lower --lr "
                 f"(now {lr}) or check the inputs"
             )
-        row = {"epoch": epoch, "train_loss": train_loss, "valid_loss": None, "valid_auroc": None, "valid_auprc": None}
+        row = {c: None for c in history_columns(task_type)[:-1]}
+        row.update(epoch=epoch, train_loss=train_loss)
         if has_valid:
-            logits = predict_logits(
-                model, valid.tokens, alphabet=alphabet, unknown=unknown, batch_size=max(1024, batch_size),
-                device=device, lengths=valid.lengths,
-            )
+            logits = feed.logits(model, valid, max(1024, batch_size))
             row["valid_loss"] = float(loss_fn(logits, v_targets))
             prob = to_probabilities(logits, valid.task_type).double().numpy()
-            m = classification_metrics(valid.y, prob, valid.task_type, valid.names, split="valid")
-            row["valid_auroc"] = m["auroc"]["mean"]
-            row["valid_auprc"] = m["auprc"]["mean"]
-            if monitor == "loss":
-                score = -row["valid_loss"]
+            m = score(valid.y, prob, valid.task_type, valid.names, split="valid")
+            if task_type == "regression":
+                row["valid_pearson"] = m["pearson"]["mean"]
             else:
-                score = headline(m)
-                if math.isnan(score):  # AUROC undefined (one class only): fall back to loss
-                    score = -row["valid_loss"]
+                row["valid_auroc"] = m["auroc"]["mean"]
+                row["valid_auprc"] = m["auprc"]["mean"]
+                if task_type == "multiclass":
+                    row["valid_accuracy"] = m["accuracy"]
+            if monitor == "loss" or task_type == "regression":
+                current = -row["valid_loss"]
+            elif monitor == "accuracy":
+                # Ties (accuracy moves in steps of 1/n) go to the lower loss.
+                current = m["accuracy"] - 1e-9 * row["valid_loss"]
+            else:
+                current = headline(m)
+                if math.isnan(current):  # AUROC undefined (one class only): fall back to loss
+                    current = -row["valid_loss"]
         else:
-            score = float(epoch)  # no validation: the latest epoch is the best we know
+            current = float(epoch)  # no validation: the latest epoch is the best we know
         row["seconds"] = round(time.perf_counter() - t0, 3)
         result.history.append(row)
         if on_epoch is not None:
             on_epoch(row)
-        if score > best_score:
-            best_score = score
+        if current > best_score:
+            best_score = current
             best_state = copy.deepcopy({k: v.detach().cpu() for k, v in model.state_dict().items()})
             result.best_epoch = epoch
             bad_epochs = 0
@@ -235,15 +331,14 @@ def fit(
     return result
 
 
-def _write_history(path: Path, history: list[dict]) -> None:
+def _write_history(path: Path, history: list[dict], task_type: str) -> None:
     import pandas as pd
 
-    cols = ["epoch", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "seconds"]
-    write_text_atomic(path, pd.DataFrame(history, columns=cols).to_csv(index=False))
+    write_text_atomic(path, pd.DataFrame(history, columns=history_columns(task_type)).to_csv(index=False))
 
 
 def train_run(
-    data: SequenceSet,
+    data: SequenceSet | ArraySet,
     cfg: dict,
     out: str | Path,
     *,
@@ -257,10 +352,12 @@ def train_run(
 
     Parameters
     ----------
-    data : SequenceSet
-        All labelled records; split here.
+    data : SequenceSet or ArraySet
+        All labelled records; split here.  Array sets (time series, tables, images) are
+        split stratified by class for single-label classification, and standardised with
+        statistics of the training split.
     cfg : dict
-        Resolved, validated config (:func:`seqnet.config.resolve`).
+        Resolved, validated config (:func:`seqnet.config.resolve`) of the data's kind.
     out : path
         Run directory to create.
     overwrite : bool
@@ -268,7 +365,7 @@ def train_run(
     quiet : bool
         Log only to ``train.log`` (no console output, no progress bar). Default is False.
     test_chroms, valid_chroms : sequence of str or None
-        Chromosome-based splits instead of random fractions.
+        Chromosome-based splits instead of random fractions (sequences).
     inputs : dict or None
         Description of the input files, recorded in the log and checkpoint.
 
@@ -280,8 +377,28 @@ def train_run(
     out = check_out_dir(out, overwrite)
     config_mod.validate(cfg)
     cfg = copy.deepcopy(cfg)
-    cfg["data"]["length"] = data.length
-    cfg["data"]["alphabet"] = data.alphabet.name
+    arrays = isinstance(data, ArraySet)
+    kind = data.kind if arrays else "sequence"
+    if cfg.get("kind", "sequence") != kind:
+        raise ConfigError(
+            f"the config is for {KIND_NAMES[cfg.get('kind', 'sequence')]} input (model {cfg['model']}) but the data is "
+            f"{KIND_NAMES[kind]} input"
+        )
+    if cfg["train"]["monitor"] == "accuracy" and data.task_type != "multiclass":
+        raise ConfigError(f"monitor 'accuracy' needs a multi-class task; this one is {data.task_type}: use auroc or loss")
+    if arrays:
+        # Record what the loader resolved, so config.yaml reruns on the same footing.
+        grid = data.preprocess.get("grid")
+        if grid is not None:
+            cfg["data"]["series"] = list(grid["series"])
+            cfg["data"]["time_points"] = int(grid["n_points"])
+        if kind == "image":
+            from seqnet.io.images import format_shape
+
+            cfg["data"]["image_shape"] = format_shape(data.shape)
+    else:
+        cfg["data"]["length"] = data.length
+        cfg["data"]["alphabet"] = data.alphabet.name
     tcfg, dcfg = cfg["train"], cfg["data"]
 
     with staged_dir(out) as tmp:
@@ -304,26 +421,47 @@ def train_run(
                 seed=cfg["seed"],
                 test_chroms=test_chroms,
                 valid_chroms=valid_chroms,
+                stratify=arrays and data.task_type in ("binary", "multiclass"),
             )
             parts = {k: data.subset(v) for k, v in splits.items()}
             n_out = len(data.names)
             model_args = dict(cfg.get("model_args") or {})
-            model_args.update(n_channels=data.alphabet.size, length=data.length, n_outputs=n_out)
-            model = build_model(cfg["model"], **model_args).to(device)
+            if arrays:
+                preprocess = {**data.preprocess, **fit_standardizer(parts["train"])}
+                for part in parts.values():
+                    part.x = standardize(part.x, kind, preprocess)
+                model_args.update(input_shape=list(data.shape), n_outputs=n_out, with_mask=data.mask is not None)
+            else:
+                preprocess = {"unknown": dcfg["unknown"], "fit": "center"}
+                model_args.update(n_channels=data.alphabet.size, length=data.length, n_outputs=n_out)
+            model = build_model(cfg["model"], kind, **model_args).to(device)
             n_params = sum(p.numel() for p in model.parameters())
             log.info("seqnet train: %s", ", ".join(f"{k}={v}" for k, v in (inputs or {}).items()))
-            log.info(
-                "%d records (%s, %d task%s: %s), length %d, alphabet %s; split train %d / valid %d / test %d",
-                len(data), data.task_type, n_out, "" if n_out == 1 else "s", ", ".join(data.names[:5]) + (", ..." if n_out > 5 else ""),
-                data.length, data.alphabet.name, len(parts["train"]), len(parts["valid"]), len(parts["test"]),
-            )
+            what = ", ".join(data.names[:5]) + (", ..." if n_out > 5 else "")
+            if arrays:
+                log.info(
+                    "%d samples (%s input %s, %s, %d output%s: %s); split train %d / valid %d / test %d%s",
+                    len(data), KIND_NAMES[kind], "x".join(map(str, data.shape)), data.task_type, n_out,
+                    "" if n_out == 1 else "s", what, len(parts["train"]), len(parts["valid"]), len(parts["test"]),
+                    " (stratified by class)" if data.task_type in ("binary", "multiclass") else "",
+                )
+                for note in data.notes:
+                    log.info("%s", note)
+            else:
+                log.info(
+                    "%d records (%s, %d task%s: %s), length %d, alphabet %s; split train %d / valid %d / test %d",
+                    len(data), data.task_type, n_out, "" if n_out == 1 else "s", what,
+                    data.length, data.alphabet.name, len(parts["train"]), len(parts["valid"]), len(parts["test"]),
+                )
             log.info("model %s (%d parameters) on %s; seed %d", cfg["model"], n_params, device, cfg["seed"])
 
             def report(row: dict) -> None:
-                v = "" if row["valid_loss"] is None else (
-                    f" valid_loss={row['valid_loss']:.4f} valid_auroc="
-                    + ("n/a" if row["valid_auroc"] is None else f"{row['valid_auroc']:.4f}")
-                )
+                v = ""
+                if row["valid_loss"] is not None:
+                    v = f" valid_loss={row['valid_loss']:.4f}"
+                    for key in ("valid_auroc", "valid_accuracy", "valid_pearson"):
+                        if key in row:
+                            v += f" {key}=" + ("n/a" if row[key] is None else f"{row[key]:.4f}")
                 log.info("epoch %d/%d train_loss=%.4f%s (%.1f s)", row["epoch"], tcfg["epochs"], row["train_loss"], v, row["seconds"])
 
             result = fit(
@@ -336,8 +474,8 @@ def train_run(
                 weight_decay=float(tcfg["weight_decay"]),
                 patience=tcfg["patience"],
                 monitor=tcfg["monitor"],
-                rc_augment=tcfg["rc_augment"],
-                unknown=dcfg["unknown"],
+                rc_augment=bool(tcfg.get("rc_augment", False)),
+                unknown=dcfg.get("unknown", "zeros"),
                 seed=cfg["seed"],
                 device=device,
                 quiet=quiet,
@@ -348,33 +486,36 @@ def train_run(
             )
             test = parts["test"]
             if len(test):
-                prob = predict_proba(
-                    model, test.tokens, alphabet=data.alphabet, task_type=data.task_type, unknown=dcfg["unknown"],
-                    device=device, lengths=test.lengths,
-                )
-                metrics = classification_metrics(test.y, prob, data.task_type, data.names, split="test")
+                if arrays:
+                    prob = predict_arrays(model, test.x, mask=test.mask, task_type=data.task_type, device=device)
+                else:
+                    prob = predict_proba(
+                        model, test.tokens, alphabet=data.alphabet, task_type=data.task_type, unknown=dcfg["unknown"],
+                        device=device, lengths=test.lengths,
+                    )
+                metrics = score(test.y, prob, data.task_type, data.names, split="test")
             else:
                 log.info("no test split (test fraction 0): metrics.json has no scores")
                 empty_y = data.y[:0]
-                metrics = classification_metrics(empty_y, np.zeros((0, n_out)), data.task_type, data.names, split="test")
-            mean = metrics["auroc"]["mean"]
-            log.info("test: n=%d, mean AUROC %s", metrics["n"], "n/a" if mean is None else f"{mean:.4f}")
+                metrics = score(empty_y, np.zeros((0, n_out)), data.task_type, data.names, split="test")
+            log.info("test: n=%d, %s", metrics["n"], _summary(metrics))
 
             checkpoint = ckpt_mod.make_checkpoint(
                 model,
                 name=cfg["model"],
                 model_args=model_args,
-                alphabet=data.alphabet,
-                length=data.length,
+                alphabet=None if arrays else data.alphabet,
+                length=None if arrays else data.length,
                 task_type=data.task_type,
                 names=data.names,
-                preprocess={"unknown": dcfg["unknown"], "fit": "center"},
+                preprocess=preprocess,
                 config=cfg,
+                kind=kind,
             )
             checkpoint["inputs"] = {k: str(v) for k, v in (inputs or {}).items()}
             checkpoint["splits"] = {k: int(len(v)) for k, v in splits.items()}
             write_text_atomic(tmp / "config.yaml", config_mod.dump(cfg))
-            _write_history(tmp / "history.csv", result.history)
+            _write_history(tmp / "history.csv", result.history, data.task_type)
             write_json_atomic(tmp / "metrics.json", metrics)
             ckpt_mod.save(tmp / "model.pt", checkpoint)
         finally:
@@ -383,3 +524,14 @@ def train_run(
                 h.close()
             log.setLevel(old_level)
     return metrics
+
+
+def _summary(metrics: dict) -> str:
+    """The test line of the log: mean AUROC (+ accuracy, macro-F1), or mean Pearson and MSE."""
+    fmt = lambda v: "n/a" if v is None else f"{v:.4f}"  # noqa: E731
+    if "pearson" in metrics:
+        return f"mean Pearson {fmt(metrics['pearson']['mean'])}, mean MSE {fmt(metrics['mse']['mean'])}"
+    text = f"mean AUROC {fmt(metrics['auroc']['mean'])}"
+    if "accuracy" in metrics:
+        text += f", accuracy {fmt(metrics['accuracy'])}, macro-F1 {fmt(metrics['macro_f1'])}"
+    return text

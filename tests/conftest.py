@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,18 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 # A tiny, fast model recipe for end-to-end CLI tests.
 TINY = ["--epochs", "2", "--batch-size", "32", "--quiet"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_token_cache(tmp_path_factory):
+    """Runs on big shared-data files cache their tokens here, never in ~/.cache."""
+    old = os.environ.get("SEQNET_CACHE_DIR")
+    os.environ["SEQNET_CACHE_DIR"] = str(tmp_path_factory.mktemp("token-cache"))
+    yield
+    if old is None:
+        os.environ.pop("SEQNET_CACHE_DIR", None)
+    else:
+        os.environ["SEQNET_CACHE_DIR"] = old
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -146,7 +146,8 @@ def test_multiclass(sim, tiny_config, tmp_path, cli):
     result = cli("train", "--fasta", sim.multilabel_fasta, "--labels", path, "--config", tiny_config, "--out", out, *TINY)
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics) == {"split", "n", "auroc", "auprc", "accuracy"}
+    assert set(metrics) == {"split", "n", "auroc", "auprc", "accuracy", "macro_f1"}
+    assert 0 <= metrics["macro_f1"] <= 1
     assert set(metrics["auroc"]) == {"cebpb", "ctcf", "spi1", "mean"}
     preds = tmp_path / "p.tsv"
     assert cli("predict", out, "--fasta", sim.multilabel_fasta, "--out", preds).exit_code == 0
@@ -312,7 +313,7 @@ def test_error_nonsensical_numbers(cli, tmp_path, good_fa, option, value, messag
 
 
 def test_error_input_modes(cli, tmp_path, good_fa):
-    _fails(_train(cli, tmp_path), "name the sequences one way")
+    _fails(_train(cli, tmp_path), "name the input one way", "--timeseries", "--table", "--images")
     _fails(_train(cli, tmp_path, "--positives", good_fa), "--positives needs --negatives")
     _fails(_train(cli, tmp_path, "--fasta", good_fa), "--fasta needs --labels")
     _fails(_train(cli, tmp_path, "--positives", good_fa, "--fasta", good_fa, "--negatives", "shuffle"),
@@ -394,7 +395,7 @@ def test_protein_train_predict(tmp_path, tiny_config, cli):
 def test_models_lists_registry(cli):
     from seqnet.models import MODELS
 
-    result = cli("models", "--length", 200)
+    result = cli("models", "--kind", "sequence", "--length", 200)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].split()[:2] == ["model", "parameters"]
@@ -402,3 +403,18 @@ def test_models_lists_registry(cli):
     deepbind = next(ln for ln in lines if ln.startswith("deepbind"))
     assert "20,673" in deepbind and "24 bp" in deepbind
     _fails(cli("models", "--length", 0), "--length must be >= 1")
+
+
+def test_threads_option(cli):
+    import torch
+
+    result = cli("--threads", "0", "models")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: --threads must be >= 1, got 0"
+    before = torch.get_num_threads()
+    try:
+        result = cli("--threads", "1", "models")
+        assert result.exit_code == 0, result.output
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)

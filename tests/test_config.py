@@ -75,7 +75,7 @@ def test_missing_config_file(tmp_path):
         ({"train": {"epochs": 0}}, "epochs must be an integer >= 1, got 0"),
         ({"train": {"epochs": 2.5}}, "epochs must be an integer"),
         ({"train": {"lr": 0}}, "learning rate must be > 0"),
-        ({"train": {"monitor": "f1"}}, "monitor must be 'auroc' or 'loss'"),
+        ({"train": {"monitor": "f1"}}, "monitor must be 'auroc', 'loss' or 'accuracy'"),
         ({"data": {"test_fraction": 0.5, "valid_fraction": 0.5}}, "valid fraction \\+ test fraction must be < 1"),
         ({"data": {"unknown": "random"}}, "unknown must be 'zeros' or 'uniform'"),
         ({"data": {"alphabet": "xna"}}, "alphabet must be dna, rna or protein"),
@@ -90,3 +90,35 @@ def test_validation(override, message):
 def test_unknown_model():
     with pytest.raises(ConfigError, match="unknown model .resnet9000.; expected one of: basset, .*deepbind"):
         config_mod.resolve("resnet9000")
+
+
+def test_input_kinds_have_their_own_recipes(tmp_path):
+    assert config_mod.resolve(kind="timeseries")["model"] == "lstm"
+    assert config_mod.resolve(kind="table")["model"] == "mlp" and config_mod.resolve(kind="image")["model"] == "lenet"
+    cfg = config_mod.resolve("lstm", kind="timeseries")
+    assert cfg["kind"] == "timeseries" and "rnn_hidden" in cfg["model_args"] and cfg["data"]["standardize"] == "gene"
+    assert "kind" not in config_mod.resolve("lstm")  # sequence configs are unchanged
+    user = tmp_path / "c.yaml"
+    user.write_text("kind: image\nmodel: resnet\n")
+    assert config_mod.resolve(None, user)["model_args"]["channels"] == [16, 32, 64]
+    with pytest.raises(ConfigError, match=r"c\.yaml: the config is for image input \(kind: image\) but the input is table data"):
+        config_mod.resolve(None, user, kind="table")
+
+
+@pytest.mark.parametrize(
+    "kind, override, message",
+    [
+        ("timeseries", {"data": {"alphabet": "dna"}}, "data.alphabet does not apply to time-series input"),
+        ("sequence", {"data": {"standardize": "gene"}}, "data.standardize does not apply to sequence input"),
+        ("table", {"data": {"standardize": "gene"}}, "standardize must be 'feature' or 'none' for table input"),
+        ("timeseries", {"data": {"time_points": 1}}, "time points must be an integer >= 2"),
+        ("timeseries", {"data": {"series": "alpha"}}, "series must be a list of series names"),
+        ("image", {"data": {"image_shape": "28"}}, "expected HxW or CxHxW"),
+        ("image", {"train": {"rc_augment": True}}, "rc_augment (reverse complement) applies to sequence input only"),
+    ],
+)
+def test_validation_per_kind(kind, override, message):
+    import re
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        config_mod.resolve(None, None, override, kind=kind)

@@ -30,3 +30,15 @@ def test_build_model_errors():
         build_model("deepbind", n_filter=3)
     with pytest.raises(ConfigError, match="pool must be 'max' or 'maxavg'"):
         build_model("deepbind", pool="min")
+
+
+def test_deepbind_head_is_linear_for_several_outputs_and_hidden_for_one():
+    one = build_model("deepbind", n_channels=4, n_outputs=1, n_filters=8, hidden=32)
+    linears = [m for m in one.head if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(16, 32), (32, 1)]
+    several = build_model("deepbind", n_channels=4, n_outputs=5, n_filters=8, hidden=32)
+    linears = [m for m in several.head if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(16, 5)]
+    wide = build_model("deepbind", n_channels=4, n_outputs=5, n_filters=8, multi_hidden=7)
+    linears = [m for m in wide.head if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(16, 7), (7, 5)]

@@ -28,7 +28,10 @@ import pandas as pd
 from seqnet.errors import InputError
 from seqnet.io.fasta import _show, open_text, read_errors
 
-__all__ = ["Labels", "read_table", "read_labels"]
+__all__ = ["Labels", "Features", "read_table", "read_labels", "read_features", "TASKS"]
+
+#: Values of the ``task`` argument of :func:`read_labels` (the CLI's ``--task``).
+TASKS = ("auto", "classification", "regression")
 
 _ZERO_ONE = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0}
 
@@ -43,19 +46,25 @@ class Labels:
     Attributes
     ----------
     task_type : str
-        ``"binary"`` (one 0/1 column), ``"multilabel"`` (several 0/1 columns) or
-        ``"multiclass"`` (one column of class names).
+        ``"binary"`` (one 0/1 column), ``"multilabel"`` (several 0/1 columns),
+        ``"multiclass"`` (one column of class names) or ``"regression"`` (numeric columns).
     names : list of str
-        Task names (the column headers) for binary / multilabel; the class names, sorted,
-        for multiclass (class ``i`` is ``names[i]``).
+        Task names (the column headers) for binary / multilabel / regression; the class
+        names, sorted, for multiclass (class ``i`` is ``names[i]``).
     y : numpy.ndarray
-        float32 ``(N, T)`` for binary / multilabel; int64 ``(N,)`` class indices for
-        multiclass.  Rows follow the ``ids`` given to :func:`read_labels`.
+        float32 ``(N, T)`` for binary / multilabel / regression; int64 ``(N,)`` class
+        indices for multiclass.  Rows follow the ``ids`` given to :func:`read_labels`
+        (those at ``index`` when some ids may be unlabelled).
+    index : numpy.ndarray or None
+        int64 positions in ``ids`` of the labelled records, in ``ids`` order, when
+        :func:`read_labels` was called with ``allow_unlabelled=True``; None otherwise
+        (every id is labelled, in order).
     """
 
     task_type: str
     names: list[str]
     y: np.ndarray
+    index: np.ndarray | None = None
 
 
 def _separator(path: str | Path) -> str:
@@ -234,18 +243,38 @@ def _class_order(values: Sequence[str]) -> list[str]:
         return unique
 
 
-def read_labels(path: str | Path, ids: Sequence[str], *, ids_source: str = "FASTA") -> Labels:
+def _numbers(values: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Parse every cell as a float: ``(numbers (R, C) float64, ok (R, C) bool)``.
+
+    A cell is ok when it is a finite number; ``nan`` / ``inf`` spelled out are not.
+    """
+    parsed = np.array(values.apply(lambda col: pd.to_numeric(col, errors="coerce")), dtype=np.float64)
+    return parsed, np.isfinite(parsed)
+
+
+def read_labels(
+    path: str | Path,
+    ids: Sequence[str],
+    *,
+    ids_source: str = "FASTA",
+    task: str = "auto",
+    allow_unlabelled: bool = False,
+) -> Labels:
     """Read a label table and align it to a list of record ids.
 
     The first column holds record ids (a header row is required; its name is free).  The
-    other columns decide the task:
+    other columns decide the task (``task="auto"``):
 
     - one column, every value 0 or 1 -> ``"binary"``;
     - several columns, every value 0 or 1 -> ``"multilabel"``;
+    - every value a number and at least one of them not a whole number (``0.37``)
+      -> ``"regression"``, one output per column;
     - one column with any other value (``G1``, ``bound``, ``2``) -> ``"multiclass"``, the
       class names being the distinct values sorted (numerically if all are numbers).
 
-    0 and 1 may be written ``0``/``1`` or ``0.0``/``1.0``.
+    0 and 1 may be written ``0``/``1`` or ``0.0``/``1.0``.  ``task="regression"`` reads
+    every label column as a number (whole numbers too); ``task="classification"`` never
+    gives regression.
 
     Parameters
     ----------
@@ -255,6 +284,12 @@ def read_labels(path: str | Path, ids: Sequence[str], *, ids_source: str = "FAST
         Record ids to label, e.g. from :func:`seqnet.io.fasta.read_fasta`.
     ids_source : str, optional
         What ``ids`` came from, for error messages. Default is "FASTA".
+    task : str, optional
+        ``"auto"``, ``"classification"`` or ``"regression"``. Default is ``"auto"``.
+    allow_unlabelled : bool, optional
+        Let records in ``ids`` go without a label (an expression matrix usually covers
+        more genes than a label table); their positions are left out of ``Labels.index``.
+        Label rows naming no record are still an error. Default is False (one to one).
 
     Returns
     -------
@@ -265,9 +300,12 @@ def read_labels(path: str | Path, ids: Sequence[str], *, ids_source: str = "FAST
     ------
     InputError
         If the table is malformed (see :func:`read_table`), has no label column, an empty
-        cell, a non-0/1 value among several label columns, a duplicate id, or ids that do
-        not match ``ids`` exactly (records without a label or label rows without a record).
+        cell, a non-0/1 value among several label columns, a non-number for regression,
+        a duplicate id, or ids that do not match ``ids`` exactly (records without a label
+        or label rows without a record).
     """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     header, cells, lines = _read_cells(path)
     if len(header) < 2:
         hint = ""
@@ -301,7 +339,7 @@ def read_labels(path: str | Path, ids: Sequence[str], *, ids_source: str = "FAST
     unlabelled = [r for r in ids if r not in present]
     unused = [r for r in table_ids if r not in wanted]
     problems = []
-    if unlabelled:
+    if unlabelled and not allow_unlabelled:
         problems.append(
             f"{len(unlabelled)} of {len(ids)} {ids_source} records have no label "
             f"(first: {_first_ids(unlabelled)})"
@@ -314,15 +352,70 @@ def read_labels(path: str | Path, ids: Sequence[str], *, ids_source: str = "FAST
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems))
 
-    order = pd.Index(table_ids).get_indexer(list(ids))
-    names = header[1:]
+    index = None
+    kept = list(ids)
+    if allow_unlabelled:
+        index = np.flatnonzero(np.fromiter((r in present for r in ids), dtype=bool, count=len(ids)))
+        kept = [ids[i] for i in index]
+    order = pd.Index(table_ids).get_indexer(kept)
+    return labels_from_cells(values, header[1:], path=path, lines=lines, task=task, order=order, index=index)
+
+
+def labels_from_cells(
+    values: pd.DataFrame,
+    names: Sequence[str],
+    *,
+    path: str | Path,
+    lines: np.ndarray,
+    task: str = "auto",
+    order: np.ndarray | None = None,
+    index: np.ndarray | None = None,
+) -> Labels:
+    """Decide the task of non-empty label cells and encode the targets.
+
+    The rules of :func:`read_labels` (binary / multilabel / regression / multiclass);
+    also used for labels that come inside another file (image CSV, NPZ, IDX).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Label cells as stripped strings, one column per label column, rows in file order.
+    names : sequence of str
+        Column names.
+    path : str or Path
+        File named in error messages.
+    lines : numpy.ndarray
+        File line (or record number) of each row, for error messages.
+    task : str
+        ``"auto"``, ``"classification"`` or ``"regression"``. Default is ``"auto"``.
+    order : numpy.ndarray or None
+        Rows to return, in this order. Default is None (all, in file order).
+    index : numpy.ndarray or None
+        Stored as ``Labels.index``.
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if order is None:
+        order = np.arange(len(values))
+    names = list(names)
     is01 = values.isin(list(_ZERO_ONE)).to_numpy()
+    if task == "regression" or (task == "auto" and not is01.all()):
+        numbers, ok = _numbers(values)
+        if task == "regression" or (ok.all() and (numbers != np.round(numbers)).any()):
+            if not ok.all():
+                i, j = np.argwhere(~ok)[0]
+                raise InputError(
+                    f"{path}: line {lines[i]}, column {names[j]!r}: expected a number "
+                    f"(regression target), found {_show(values.iat[i, j])}"
+                )
+            y = numbers.astype(np.float32)[order]
+            return Labels(task_type="regression", names=names, y=y, index=index)
     if len(names) == 1 and not is01.all():
         column = values.iloc[:, 0].to_numpy(dtype=object)[order]
-        classes = _class_order(list(column))
-        index = {c: k for k, c in enumerate(classes)}
-        y = np.fromiter((index[v] for v in column), dtype=np.int64, count=len(column))
-        return Labels(task_type="multiclass", names=classes, y=y)
+        classes = _class_order(list(values.iloc[:, 0]))
+        lookup = {c: k for k, c in enumerate(classes)}
+        y = np.fromiter((lookup[v] for v in column), dtype=np.int64, count=len(column))
+        return Labels(task_type="multiclass", names=classes, y=y, index=index)
     if not is01.all():
         bad = np.argwhere(~is01)
         i, j = bad[0]  # argwhere is row-major: the first bad cell in file order
@@ -331,5 +424,113 @@ def read_labels(path: str | Path, ids: Sequence[str], *, ids_source: str = "FAST
             f"{_show(values.iat[i, j])}"
         )
     y = values.apply(lambda col: col.map(_ZERO_ONE)).to_numpy(dtype=np.float32)[order]
-    task = "binary" if len(names) == 1 else "multilabel"
-    return Labels(task_type=task, names=list(names), y=y)
+    task_type = "binary" if len(names) == 1 else "multilabel"
+    return Labels(task_type=task_type, names=names, y=y, index=index)
+
+
+# ----------------------------------------------------------------------------- numeric tables
+
+#: Cell spellings read as "missing" where missing values are allowed (case-insensitive).
+MISSING = ("", "na", "nan", "n/a", "null")
+
+
+@dataclass
+class Features:
+    """A numeric table: one row per sample, one column per feature.
+
+    Attributes
+    ----------
+    ids : list of str
+        Row ids (first column), length ``N``.
+    names : list of str
+        Feature (column) names, length ``F``.
+    x : numpy.ndarray, shape (N, F), dtype float32
+        Values; NaN marks a missing cell (only when missing cells were allowed).
+    lines : numpy.ndarray, shape (N,), dtype int64
+        1-based file line of each row, for later error messages.
+    """
+
+    ids: list[str]
+    names: list[str]
+    x: np.ndarray
+    lines: np.ndarray
+
+
+def read_matrix(
+    path: str | Path, *, allow_missing: bool = False, what: str = "feature", columns: Sequence[str] | None = None
+) -> Features:
+    """Read a numeric table with a header row and row ids in the first column.
+
+    Parameters
+    ----------
+    path : str or Path
+        TSV (CSV by the ``.csv`` / ``.csv.gz`` suffix), gzip detected from the content.
+    allow_missing : bool, optional
+        Read empty cells and ``NA`` / ``NaN`` / ``N/A`` / ``null`` as NaN. When False they
+        are an error. Default is False.
+    what : str, optional
+        What a column holds, for error messages ("feature", "condition"). Default is
+        "feature".
+    columns : sequence of str or None, optional
+        Read only these columns, in this order (others may hold anything); they must all
+        be present. Default is None (every column).
+
+    Returns
+    -------
+    Features
+
+    Raises
+    ------
+    InputError
+        For a malformed table (see :func:`read_table`), a table without value columns or
+        rows, or a cell that is not a finite number (naming its line and column).
+    """
+    header, cells, lines = _read_cells(path)
+    if len(header) < 2:
+        hint = ""
+        if _separator(path) == "\t" and "," in header[0]:
+            hint = " (the header holds commas: is it a CSV file? name it .csv)"
+        raise InputError(f"{path}: expected an id column and at least one {what} column, found 1 column{hint}")
+    if len(cells) == 0:
+        raise InputError(f"{path}: no data rows below the header")
+    _check_ids(path, cells[0], lines, header[0])
+    names = list(header[1:])
+    if columns is None:
+        values = cells.iloc[:, 1:]
+    else:
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise InputError(
+                f"{path}: {len(missing)} of the {len(columns)} {what} columns needed are missing "
+                f"(first: {_first_ids(missing)})"
+            )
+        names = list(columns)
+        values = cells[[header.index(c) for c in columns]]
+    numbers, ok = _numbers(values)
+    if not ok.all():
+        missing = values.apply(lambda col: col.str.lower().isin(MISSING)).to_numpy()
+        bad = ~ok & ~missing if allow_missing else ~ok
+        if bad.any():
+            i, j = np.argwhere(bad)[0]  # row-major: the first bad cell in file order
+            cell = values.iat[i, j]
+            if missing[i, j]:
+                found = "an empty cell" if cell == "" else f"{_show(cell)}"
+                raise InputError(
+                    f"{path}: line {lines[i]}, column {names[j]!r}: expected a number, found {found} "
+                    f"(missing values are not allowed here)"
+                )
+            raise InputError(
+                f"{path}: line {lines[i]}, column {names[j]!r}: expected a number, found {_show(cell)}"
+            )
+        numbers[missing] = np.nan
+    return Features(ids=cells[0].tolist(), names=names, x=numbers.astype(np.float32), lines=lines)
+
+
+def read_features(path: str | Path, columns: Sequence[str] | None = None) -> Features:
+    """Read a feature table (samples x features): numbers only, no missing cells.
+
+    The first column holds sample ids (unique, non-empty); every other column is a
+    feature named by the header (or only ``columns``, in that order, when given: how a
+    trained model reads its features).  See :func:`read_matrix` for the errors.
+    """
+    return read_matrix(path, allow_missing=False, what="feature", columns=columns)

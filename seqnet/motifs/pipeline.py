@@ -143,6 +143,7 @@ def motif_report(
     out = check_out_dir(out, overwrite)
     dev = resolve_device(device)
     tm = load(run, map_location=dev)
+    tm.require_sequences("seqnet motifs")
     if getattr(tm.model, "first_conv", None) is None:
         raise ConfigError(
             f"model {tm.name!r} has no convolutional first layer; motifs can only be read from convolutional filters"
@@ -286,6 +287,7 @@ def attribution_maps(
     out = check_out_dir(out, overwrite)
     dev = resolve_device(device)
     tm = load(run, map_location=dev)
+    tm.require_sequences("seqnet attribute")
     if target is None:
         t = 0
     elif target in tm.names:

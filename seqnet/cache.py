@@ -1,0 +1,129 @@
+"""Token cache: each FASTA file is parsed once, later runs memory-map its tokens.
+
+A cache entry holds what :func:`seqnet.io.fasta.read_fasta_tokens` returns for one file
+and one alphabet: ``tokens.npy`` (``uint8``, all records concatenated: 1 byte per base,
+not the 16 of a float DNA one-hot column), ``lengths.npy`` and ``ids.json``.  Its key is
+the BLAKE2b digest of the file's bytes (as stored, gzip or not), the alphabet's name and
+letters and the cache format version, so an edited input gets a new entry and a stale
+one is never read.  Entries are written to a private temporary directory and renamed
+into place, so concurrent runs and killed runs never see half an entry.
+
+Where: ``$SEQNET_CACHE_DIR``, else ``$XDG_CACHE_HOME/seqnet/tokens``, else
+``~/.cache/seqnet/tokens``.  ``SEQNET_CACHE=0`` turns the cache off.  Files smaller than
+:data:`MIN_BYTES` are not cached (parsing them takes milliseconds).  An entry can be
+deleted at any time; ``rm -r`` of the folder clears the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from seqnet.alphabets import Alphabet
+
+__all__ = ["MIN_BYTES", "cache_dir", "cache_key", "fasta_tokens"]
+
+#: Files below this size (bytes on disk) are parsed every time.
+MIN_BYTES = 1 << 20
+#: Bump when the entry layout or the parser's output changes.
+FORMAT = 1
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when ``SEQNET_CACHE=0`` turns caching off."""
+    if os.environ.get("SEQNET_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+        return None
+    if os.environ.get("SEQNET_CACHE_DIR"):
+        return Path(os.environ["SEQNET_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "seqnet" / "tokens"
+
+
+def cache_key(path: str | Path, alphabet: Alphabet) -> str:
+    """Hex key of ``path``'s content read with ``alphabet`` (BLAKE2b, 20 bytes)."""
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=20))
+    digest.update(f"|{alphabet.name}|{alphabet.letters}|v{FORMAT}".encode())
+    return digest.hexdigest()
+
+
+def fasta_tokens(
+    path: str | Path, alphabet: Alphabet, *, min_bytes: int | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`~seqnet.io.fasta.read_fasta_tokens` through the cache.
+
+    Parameters
+    ----------
+    path : str or Path
+        FASTA file, plain or gzip.
+    alphabet : Alphabet
+    min_bytes : int or None
+        Cache only files at least this large; None uses :data:`MIN_BYTES`.
+
+    Returns
+    -------
+    ids : list of str
+    tokens : numpy.ndarray, shape=(sum(lengths),), dtype=uint8
+        Memory-mapped read-only on a cache hit.
+    lengths : numpy.ndarray, shape=(N,), dtype=int64
+
+    Raises
+    ------
+    InputError
+        As :func:`~seqnet.io.fasta.read_fasta_tokens` (bad files are never cached).
+    """
+    from seqnet.io.fasta import read_fasta_tokens
+
+    root = cache_dir()
+    limit = MIN_BYTES if min_bytes is None else min_bytes
+    try:
+        small = Path(path).stat().st_size < limit
+    except OSError:
+        small = True  # let the reader raise its own error
+    if root is None or small:
+        return read_fasta_tokens(path, alphabet)
+    entry = root / cache_key(path, alphabet)
+    hit = _read_entry(entry)
+    if hit is not None:
+        return hit
+    shutil.rmtree(entry, ignore_errors=True)  # a damaged entry: rebuild it
+    ids, tokens, lengths = read_fasta_tokens(path, alphabet)
+    _write_entry(entry, ids, tokens, lengths, source=str(path))
+    return ids, tokens, lengths
+
+
+def _read_entry(entry: Path) -> tuple[list[str], np.ndarray, np.ndarray] | None:
+    try:
+        ids = json.loads((entry / "ids.json").read_text())
+        tokens = np.load(entry / "tokens.npy", mmap_mode="r")
+        lengths = np.load(entry / "lengths.npy")
+    except (OSError, ValueError):
+        return None
+    if len(ids) != len(lengths) or int(lengths.sum()) != tokens.size:
+        return None
+    return ids, tokens, lengths
+
+
+def _write_entry(entry: Path, ids: list[str], tokens: np.ndarray, lengths: np.ndarray, source: str) -> None:
+    """Write an entry atomically; a cache that cannot be written is skipped, not fatal."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    except OSError:
+        return
+    try:
+        np.save(tmp / "tokens.npy", np.ascontiguousarray(tokens))
+        np.save(tmp / "lengths.npy", lengths)
+        (tmp / "ids.json").write_text(json.dumps(ids))
+        (tmp / "source.txt").write_text(source + "\n")
+        os.replace(tmp, entry)
+    except OSError:
+        pass  # another run finished the same entry first, or the disk is full
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,168 @@
+"""Image models: a LeNet-5-style CNN and a small residual network.
+
+Tensor contract: ``(N, C, H, W)`` float -> logits ``(N, n_outputs)``.  Built from
+``input_shape=[C, H, W]``, ``n_outputs`` and their hyper-parameters (no mask: images have
+no missing pixels).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+from seqnet.models.common import as_tuple, check_float, check_int, dense_head
+from seqnet.models.tabular import check_bool, check_input, check_shape
+
+
+def _no_mask(with_mask: bool) -> None:
+    if with_mask:
+        raise TypeError("image models take no mask (with_mask must be false)")
+
+
+class LeNet(nn.Module):
+    """LeNet-5-style CNN: two convolution + max-pool stages, then dense layers (LeCun et al. 1998).
+
+    The classic layout for 28x28 digits: 5x5 convolution to 6 maps ('same' padding) ->
+    ReLU -> 2x2 max pool -> 5x5 convolution to 16 maps -> ReLU -> 2x2 max pool ->
+    dense 120 -> 84 -> outputs (ReLU instead of the original tanh, max instead of
+    average pooling).
+
+    Parameters
+    ----------
+    input_shape : list of int
+        ``[C, H, W]``.
+    n_outputs : int
+        Number of logits. Default is 10.
+    with_mask : bool
+        Must be False. Default is False.
+    channels : list of int
+        Feature maps of the two convolutions. Default is ``[6, 16]``.
+    kernel_size : int
+        Convolution size. Default is 5.
+    hidden : int or list of int
+        Dense layer units. Default is ``[120, 84]``.
+    dropout : float
+        Dropout after each dense layer. Default is 0.0.
+    batch_norm : bool
+        Batch norm after each convolution. Default is False.
+    """
+
+    takes_mask = False
+
+    def __init__(self, input_shape=(1, 28, 28), n_outputs: int = 10, with_mask: bool = False, channels=(6, 16),
+                 kernel_size: int = 5, hidden=(120, 84), dropout: float = 0.0, batch_norm: bool = False) -> None:
+        super().__init__()
+        _no_mask(with_mask)
+        self.input_shape = check_shape(input_shape, 3)
+        check_int("n_outputs", n_outputs)
+        c1, c2 = as_tuple("channels", channels, 2)
+        k = check_int("kernel_size", kernel_size)
+        check_float("dropout", dropout)
+        check_bool("batch_norm", batch_norm)
+        c, h, w = self.input_shape
+
+        def block(c_in, c_out, pad):
+            layers = [nn.Conv2d(c_in, c_out, k, padding=pad)]
+            if batch_norm:
+                layers.append(nn.BatchNorm2d(c_out))
+            return layers + [nn.ReLU(), nn.MaxPool2d(2)]
+
+        self.features = nn.Sequential(*block(c, c1, k // 2), *block(c1, c2, 0))
+        h2, w2 = (h // 2 - k + 1) // 2, (w // 2 - k + 1) // 2
+        if h2 < 1 or w2 < 1:
+            raise TypeError(f"LeNet needs images of at least {2 * (k + 1)}x{2 * (k + 1)} pixels, got {h}x{w}")
+        self.head = nn.Sequential(nn.Flatten(), *dense_head(c2 * h2 * w2, as_tuple("hidden", hidden), n_outputs, dropout))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (N, C, H, W)
+
+        Returns
+        -------
+        torch.Tensor, shape (N, n_outputs)
+            Logits.
+        """
+        check_input(self, x, None)
+        return self.head(self.features(x))
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convolutions with batch norm and an identity (or 1x1 projection) shortcut."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
+            nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
+        )
+        self.shortcut = nn.Identity()
+        if stride != 1 or c_in != c_out:
+            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(N, c_in, H, W)`` -> ``(N, c_out, H / stride, W / stride)``."""
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+class ResNet(nn.Module):
+    """Small residual CNN: a 3x3 stem, stages of basic residual blocks, global average pooling.
+
+    Each stage after the first halves the resolution (stride 2) (He et al. 2016, the
+    CIFAR-style ResNet made narrow for small images on a CPU).
+
+    Parameters
+    ----------
+    input_shape : list of int
+        ``[C, H, W]``.
+    n_outputs : int
+        Number of logits. Default is 10.
+    with_mask : bool
+        Must be False. Default is False.
+    channels : int or list of int
+        Width of each stage; the number of entries is the number of stages.
+        Default is ``[16, 32, 64]``.
+    blocks : int or list of int
+        Residual blocks per stage, one value for all or one per stage. Default is 1.
+    dropout : float
+        Dropout before the output layer. Default is 0.0.
+    """
+
+    takes_mask = False
+
+    def __init__(self, input_shape=(1, 28, 28), n_outputs: int = 10, with_mask: bool = False,
+                 channels=(16, 32, 64), blocks=1, dropout: float = 0.0) -> None:
+        super().__init__()
+        _no_mask(with_mask)
+        self.input_shape = check_shape(input_shape, 3)
+        check_int("n_outputs", n_outputs)
+        widths = as_tuple("channels", channels)
+        counts = as_tuple("blocks", blocks, len(widths))
+        check_float("dropout", dropout)
+        self.stem = nn.Sequential(nn.Conv2d(self.input_shape[0], widths[0], 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
+        layers: list[nn.Module] = []
+        c_in = widths[0]
+        for i, (c_out, n) in enumerate(zip(widths, counts)):
+            for b in range(n):
+                layers.append(BasicBlock(c_in, c_out, 2 if (i > 0 and b == 0) else 1))
+                c_in = c_out
+        self.stages = nn.Sequential(*layers)
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(c_in, n_outputs))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Score a batch.
+
+        Parameters
+        ----------
+        x : torch.Tensor, shape (N, C, H, W)
+
+        Returns
+        -------
+        torch.Tensor, shape (N, n_outputs)
+            Logits.
+        """
+        check_input(self, x, None)
+        return self.head(self.stages(self.stem(x)))
