@@ -219,9 +219,19 @@ def _split_list(value: str | None) -> list[str] | None:
     return items or None
 
 
+_TRAIN_PARAMS = (
+    "positives", "negatives", "fasta", "labels", "bed", "genome", "tile", "timeseries", "conditions", "table", "images",
+    "out", "model_name", "config_file", "length", "alphabet", "task_name", "task", "series", "time_points",
+    "standardize", "image_shape", "epochs", "batch_size", "lr", "weight_decay", "patience", "monitor", "rc_augment",
+    "unknown", "valid_fraction", "test_fraction", "test_chroms", "valid_chroms", "seed", "device", "overwrite", "quiet",
+)
+
+
 @main.command()
 @_input_options
-@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Run directory to create.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), help="Run directory to create.")
+@click.option("--resume", type=click.Path(path_type=Path),
+              help="Continue the interrupted run aimed at this --out, with its original options.")
 @click.option("--model", "model_name", type=str, help="Architecture (default: deepbind, or the --config file's).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="YAML recipe overriding the model's defaults.")
 @click.option("--length", type=int, help="Input length: longer sequences are centre-cropped, shorter ones padded with N.")
@@ -249,10 +259,7 @@ def _split_list(value: str | None) -> list[str] | None:
 @click.option("--device", type=str, help="auto, cpu or cuda[:N].")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--quiet", "-q", is_flag=True, help="No console output but the final metrics.")
-def train(positives, negatives, fasta, labels, bed, genome, tile, timeseries, conditions, table, images, out, model_name,
-          config_file, length, alphabet, task_name, task, series, time_points, standardize, image_shape, epochs, batch_size,
-          lr, weight_decay, patience, monitor, rc_augment, unknown, valid_fraction, test_fraction, test_chroms, valid_chroms,
-          seed, device, overwrite, quiet):
+def train(resume, **params):
     """Train a model and write a run directory.
 
     \b
@@ -263,7 +270,32 @@ def train(positives, negatives, fasta, labels, bed, genome, tile, timeseries, co
       seqnet train --timeseries expr.tsv.gz --conditions conditions.tsv --labels phases.tsv --model lstm --out run4
       seqnet train --table features.tsv --labels labels.tsv --model mlp --out run5
       seqnet train --images mnist.csv.gz --model lenet --out run6
+      seqnet train --resume run1          # after a kill: go on from the last epoch
+
+    Every epoch saves the run's state to .<out>.last.pt beside --out; --resume
+    continues from it with the original options (only --quiet and --device may
+    change) and ends with the same result as an uninterrupted run.  Under
+    torchrun (torchrun --nproc_per_node N -m seqnet train ...) the processes train
+    together with PyTorch DDP; --batch-size is per process.
     """
+    state = None
+    if resume is not None:
+        from seqnet.train import load_resume_state
+
+        state = load_resume_state(resume)
+        given = {k: params[k] for k in ("quiet", "device") if params[k]}
+        params = {**state["params"], **given}
+    elif params["out"] is None:
+        raise ConfigError("--out is required (or --resume RUN to continue an interrupted run)")
+    _train(params, state)
+
+
+def _train(params: dict, state: dict | None) -> None:
+    """The body of ``seqnet train`` for its options ``params`` (see :func:`train`)."""
+    (positives, negatives, fasta, labels, bed, genome, tile, timeseries, conditions, table, images, out, model_name,
+     config_file, length, alphabet, task_name, task, series, time_points, standardize, image_shape, epochs, batch_size,
+     lr, weight_decay, patience, monitor, rc_augment, unknown, valid_fraction, test_fraction, test_chroms, valid_chroms,
+     seed, device, overwrite, quiet) = (params[k] for k in _TRAIN_PARAMS)
     from seqnet import config as config_mod
     from seqnet.alphabets import get_alphabet
     from seqnet.metrics import format_table
@@ -301,6 +333,7 @@ def train(positives, negatives, fasta, labels, bed, genome, tile, timeseries, co
     metrics = train_run(
         data, cfg, out, overwrite=overwrite, quiet=quiet,
         test_chroms=_split_list(test_chroms), valid_chroms=_split_list(valid_chroms), inputs=inputs,
+        run_params=params, resume=state,
     )
     click.echo(format_table(metrics))
     click.echo(f"run directory: {out}")

@@ -16,7 +16,9 @@ from __future__ import annotations
 import copy
 import logging
 import math
+import random
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,15 +29,24 @@ import torch
 import torch.nn as nn
 
 from seqnet import checkpoint as ckpt_mod
+from seqnet import distributed as dist_mod
 from seqnet import config as config_mod
 from seqnet.arrays import ArraySet, fit_standardizer, standardize
 from seqnet.data import SequenceSet, split_indices
 from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch, unknown_value
 from seqnet.errors import ConfigError, SeqnetError
 from seqnet.metrics import headline, score
-from seqnet.models import KIND_NAMES, build_model, run_model
+from seqnet.models import KIND_NAMES, build_model
 from seqnet.predict import predict_array_logits, predict_arrays, predict_logits, predict_proba, to_probabilities
-from seqnet.utils import check_out_dir, resolve_device, seed_everything, staged_dir, write_json_atomic, write_text_atomic
+from seqnet.utils import (
+    atomic_path,
+    check_out_dir,
+    resolve_device,
+    seed_everything,
+    staged_dir,
+    write_json_atomic,
+    write_text_atomic,
+)
 
 log = logging.getLogger("seqnet")
 
@@ -187,6 +198,10 @@ def fit(
     device: torch.device | str = "cpu",
     quiet: bool = False,
     on_epoch: Callable[[dict], None] | None = None,
+    state_path: Path | None = None,
+    state_extra: dict | None = None,
+    resume: dict | None = None,
+    dist_ctx: dist_mod.Context | None = None,
 ) -> FitResult:
     """Train ``model`` in place with Adam and early stopping; keep the best weights.
 
@@ -220,6 +235,19 @@ def fit(
         No progress bar. Default is False.
     on_epoch : callable or None
         Called with each history row.
+    state_path : Path or None
+        After every epoch, save everything needed to continue exactly from there
+        (weights, optimiser, random generators, early-stopping state, history, plus
+        ``state_extra``) to this file, atomically. Default is None (no state saved).
+    state_extra : dict or None
+        Extra entries for the saved state (e.g. the command's options).
+    resume : dict or None
+        A state saved through ``state_path`` (see :func:`load_resume_state`): training
+        continues after its epoch and ends as the uninterrupted run would have.
+    dist_ctx : seqnet.distributed.Context or None
+        Under torchrun: this process's rank. Each rank trains on its shard of every
+        epoch through DistributedDataParallel; ``batch_size`` is per process. Default
+        is None (one process).
 
     Returns
     -------
@@ -228,7 +256,8 @@ def fit(
     Raises
     ------
     TrainingError
-        When the training loss becomes NaN or infinite.
+        When the training loss becomes NaN or infinite (the state of the last good
+        epoch stays in ``state_path``).
     """
     device = torch.device(device)
     task_type = train.task_type
@@ -248,22 +277,39 @@ def fit(
     if has_valid:
         v_targets = _targets(valid.y, valid.task_type)
 
+    ctx = dist_ctx or dist_mod.Context()
     gen = torch.Generator().manual_seed(seed)
     result = FitResult()
     best_score = -math.inf
     best_state = None
     bad_epochs = 0
     n = feed.n
-    n_batches = math.ceil(n / batch_size)
+    first_epoch = 1
+    if resume is not None:
+        first_epoch = _restore(resume, model, opt, gen, result)
+        best_score, best_state, bad_epochs = resume["best_score"], resume["best_state"], resume["bad_epochs"]
+        log.info("resumed from epoch %d", first_epoch - 1)
+    # DDP averages the gradients over ranks; the bare model serves evaluation and state.
+    train_model = model
+    if ctx.active:
+        from torch.nn.parallel import DistributedDataParallel
 
-    for epoch in range(1, epochs + 1):
+        train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    masked_model = getattr(model, "takes_mask", False)
+
+    for epoch in range(first_epoch, epochs + 1):
+        if result.stopped_early:  # a resumed run that had already stopped
+            break
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n, generator=gen)
         feed.draw(gen)
+        if ctx.active:
+            perm = dist_mod.shard(n, ctx, seed=seed, epoch=epoch)
+        n_batches = math.ceil(len(perm) / batch_size)
         total = torch.zeros((), device=device)
         bar = None
-        if _use_progress_bar(quiet):
+        if _use_progress_bar(quiet) and ctx.main:
             from tqdm import tqdm
 
             bar = tqdm(total=n_batches, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch")
@@ -271,21 +317,25 @@ def fit(
             idx = perm[b * batch_size : (b + 1) * batch_size]
             x, mask, yb = feed.batch(idx)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
-                logits = run_model(model, x, mask)
+                logits = train_model(x, mask=mask) if mask is not None and masked_model else train_model(x)
             loss = loss_fn(logits.float(), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            total += loss.detach() * len(idx)
+            total += loss.detach() * len(idx)  # no .item() here: no host sync per step
             if bar is not None:
                 bar.update(1)
         if bar is not None:
             bar.close()
-        train_loss = float(total) / n
+        sums = dist_mod.all_sum(torch.stack([total.float(), torch.tensor(float(len(perm)), device=device)]), ctx)
+        train_loss = float(sums[0]) / float(sums[1])
         if not math.isfinite(train_loss):
+            kept = ""
+            if state_path is not None and Path(state_path).exists():
+                kept = f"; the state after epoch {epoch - 1} is kept in {state_path}"
             raise TrainingError(
                 f"training diverged at epoch {epoch}: the loss is {train_loss}; try a lower --lr "
-                f"(now {lr}) or check the inputs"
+                f"(now {lr}) or check the inputs{kept}"
             )
         row = {c: None for c in history_columns(task_type)[:-1]}
         row.update(epoch=epoch, train_loss=train_loss)
@@ -312,6 +362,8 @@ def fit(
                     current = -row["valid_loss"]
         else:
             current = float(epoch)  # no validation: the latest epoch is the best we know
+        # Ranks score the same weights; rank 0's score makes every rank decide alike.
+        current = dist_mod.broadcast_float(current, ctx, device)
         row["seconds"] = round(time.perf_counter() - t0, 3)
         result.history.append(row)
         if on_epoch is not None:
@@ -325,10 +377,86 @@ def fit(
             bad_epochs += 1
             if has_valid and bad_epochs > patience:
                 result.stopped_early = epoch < epochs
-                break
+        if state_path is not None and ctx.main:
+            _save_state(state_path, epoch, model, opt, gen, result, best_score, best_state, bad_epochs, state_extra)
+        if result.stopped_early:
+            break
     if best_state is not None:
         model.load_state_dict(best_state)
     return result
+
+
+#: Marks a file written by :func:`fit` for ``--resume``.
+STATE_FORMAT = "seqnet-resume-1"
+
+
+def resume_state_path(out: str | Path) -> Path:
+    """Where a run aimed at ``out`` keeps its per-epoch state: ``.<name>.last.pt`` beside it."""
+    out = Path(out)
+    return out.parent / f".{out.name}.last.pt"
+
+
+def _save_state(path, epoch, model, opt, gen, result, best_score, best_state, bad_epochs, extra) -> None:
+    state = {
+        "format": STATE_FORMAT,
+        "epoch": epoch,
+        "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "optimizer": opt.state_dict(),
+        "generator": gen.get_state(),
+        "torch_rng": torch.get_rng_state(),
+        "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+        "numpy_rng": np.random.get_state(),
+        "python_rng": random.getstate(),
+        "history": list(result.history),
+        "best_epoch": result.best_epoch,
+        "stopped_early": result.stopped_early,
+        "best_score": best_score,
+        "best_state": best_state,
+        "bad_epochs": bad_epochs,
+        **(extra or {}),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def _restore(state: dict, model: nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator, result: FitResult) -> int:
+    """Put a saved state back; returns the first epoch still to run."""
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    gen.set_state(state["generator"])
+    torch.set_rng_state(state["torch_rng"])
+    if state.get("cuda_rng") is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    np.random.set_state(state["numpy_rng"])
+    random.setstate(state["python_rng"])
+    result.history = list(state["history"])
+    result.best_epoch = state["best_epoch"]
+    result.stopped_early = state["stopped_early"]
+    return int(state["epoch"]) + 1
+
+
+def load_resume_state(run: str | Path) -> dict:
+    """The saved state of the interrupted run aimed at ``run`` (its ``--out``).
+
+    Raises
+    ------
+    ConfigError
+        When there is none (the run finished, or never started).
+    InputError
+        When the file is not a seqnet resume state.
+    """
+    from seqnet.errors import InputError
+
+    path = resume_state_path(run)
+    if not path.is_file():
+        raise ConfigError(f"--resume {run}: no interrupted run to resume (expected {path})")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many kinds for junk files
+        raise InputError(f"{path}: not a seqnet resume state ({type(exc).__name__})") from None
+    if not isinstance(state, dict) or state.get("format") != STATE_FORMAT:
+        raise InputError(f"{path}: not a seqnet resume state (format {STATE_FORMAT!r} expected)")
+    return state
 
 
 def _write_history(path: Path, history: list[dict], task_type: str) -> None:
@@ -347,8 +475,16 @@ def train_run(
     test_chroms: Sequence[str] | None = None,
     valid_chroms: Sequence[str] | None = None,
     inputs: dict | None = None,
+    run_params: dict | None = None,
+    resume: dict | None = None,
 ) -> dict:
     """Run a whole training job and write its run directory.
+
+    After every epoch the job saves its state to ``.<name>.last.pt`` beside ``out``
+    (:func:`resume_state_path`); a killed or interrupted run continues from there with
+    :func:`load_resume_state` + ``resume=`` (``seqnet train --resume OUT``) and ends
+    exactly as it would have; the file is removed when the run succeeds.  Under
+    torchrun every rank trains (DDP) and only rank 0 writes files.
 
     Parameters
     ----------
@@ -368,6 +504,11 @@ def train_run(
         Chromosome-based splits instead of random fractions (sequences).
     inputs : dict or None
         Description of the input files, recorded in the log and checkpoint.
+    run_params : dict or None
+        The command's options, kept in the resume state so ``--resume`` can reload
+        the same data.
+    resume : dict or None
+        A state from :func:`load_resume_state` to continue from.
 
     Returns
     -------
@@ -401,9 +542,20 @@ def train_run(
         cfg["data"]["alphabet"] = data.alphabet.name
     tcfg, dcfg = cfg["train"], cfg["data"]
 
-    with staged_dir(out) as tmp:
+    ctx, device = dist_mod.setup(resolve_device(cfg["device"]))
+    state_path = resume_state_path(out)
+    if resume is not None and ctx.main:
+        import shutil
+
+        # The killed run's scratch folders: nothing in them is needed any more.
+        for stale in out.parent.glob(f".{out.name}.partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    # Only rank 0 writes the run directory; other ranks log into a throw-away folder.
+    scratch = staged_dir(out) if ctx.main else tempfile.TemporaryDirectory(prefix="seqnet-rank-")
+    with scratch as tmp:
+        tmp = Path(tmp)
         handlers: list[logging.Handler] = [logging.FileHandler(tmp / "train.log")]
-        if not quiet:
+        if not quiet and ctx.main:
             handlers.append(logging.StreamHandler(sys.stderr))
         fmt = logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S")
         for h in handlers:
@@ -412,7 +564,6 @@ def train_run(
         old_level = log.level
         log.setLevel(logging.INFO)
         try:
-            device = resolve_device(cfg["device"])
             seed_everything(cfg["seed"])
             splits = split_indices(
                 data,
@@ -454,6 +605,9 @@ def train_run(
                     data.length, data.alphabet.name, len(parts["train"]), len(parts["valid"]), len(parts["test"]),
                 )
             log.info("model %s (%d parameters) on %s; seed %d", cfg["model"], n_params, device, cfg["seed"])
+            if ctx.active:
+                log.info("DDP: %d processes (%s), batch size %d per process", ctx.world,
+                         "nccl" if device.type == "cuda" else "gloo", tcfg["batch_size"])
 
             def report(row: dict) -> None:
                 v = ""
@@ -480,6 +634,10 @@ def train_run(
                 device=device,
                 quiet=quiet,
                 on_epoch=report,
+                state_path=state_path,
+                state_extra={"params": run_params, "config": cfg},
+                resume=resume,
+                dist_ctx=ctx,
             )
             log.info(
                 "kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else ""
@@ -523,6 +681,9 @@ def train_run(
                 log.removeHandler(h)
                 h.close()
             log.setLevel(old_level)
+    if ctx.main:
+        state_path.unlink(missing_ok=True)
+    dist_mod.teardown(ctx)
     return metrics
 
 
