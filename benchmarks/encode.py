@@ -79,7 +79,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        os.environ["SEQNET_CACHE_DIR"] = str(tmp / "cache")
+        os.environ["SEQNET_CACHE"] = str(tmp / "cache")
         letters = np.frombuffer(b"ACGT", dtype=np.uint8)[rng.integers(0, 4, (args.n, args.length))]
         seqs = [row.tobytes().decode() for row in letters]
         ids = [f"seq{i}" for i in range(args.n)]

@@ -8,8 +8,9 @@ letters and the cache format version, so an edited input gets a new entry and a 
 one is never read.  Entries are written to a private temporary directory and renamed
 into place, so concurrent runs and killed runs never see half an entry.
 
-Where: ``$SEQNET_CACHE_DIR``, else ``$XDG_CACHE_HOME/seqnet/tokens``, else
-``~/.cache/seqnet/tokens``.  ``SEQNET_CACHE=0`` turns the cache off.  Files smaller than
+Where: ``tokens/`` in seqnet's cache folder (``$SEQNET_CACHE``, else
+``$XDG_CACHE_HOME/seqnet``, else ``~/.cache/seqnet``; the genome ``.fai`` fallback lives
+there too).  ``SEQNET_TOKEN_CACHE=0`` turns the token cache off.  Files smaller than
 :data:`MIN_BYTES` are not cached (parsing them takes milliseconds).  An entry can be
 deleted at any time; ``rm -r`` of the folder clears the cache.
 """
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from seqnet.alphabets import Alphabet
+from seqnet.utils import cache_root
 
 __all__ = ["MIN_BYTES", "cache_dir", "cache_key", "fasta_tokens"]
 
@@ -36,13 +38,10 @@ FORMAT = 1
 
 
 def cache_dir() -> Path | None:
-    """The cache folder, or None when ``SEQNET_CACHE=0`` turns caching off."""
-    if os.environ.get("SEQNET_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
+    """The token cache folder, or None when ``SEQNET_TOKEN_CACHE=0`` turns it off."""
+    if os.environ.get("SEQNET_TOKEN_CACHE", "1").strip().lower() in ("0", "false", "no", "off"):
         return None
-    if os.environ.get("SEQNET_CACHE_DIR"):
-        return Path(os.environ["SEQNET_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "seqnet" / "tokens"
+    return cache_root() / "tokens"
 
 
 def cache_key(path: str | Path, alphabet: Alphabet) -> str:

@@ -257,6 +257,7 @@ _TRAIN_PARAMS = (
 @click.option("--valid-chroms", type=str, help="Comma-separated chromosomes for validation.")
 @click.option("--seed", type=int, help="Random seed (splits, shuffles, initialisation, batch order).")
 @click.option("--device", type=str, help="auto, cpu or cuda[:N].")
+@click.option("--compile", "compile_", is_flag=True, help="Train through torch.compile (for long GPU runs).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--quiet", "-q", is_flag=True, help="No console output but the final metrics.")
 def train(resume, **params):
@@ -296,6 +297,7 @@ def _train(params: dict, state: dict | None) -> None:
      config_file, length, alphabet, task_name, task, series, time_points, standardize, image_shape, epochs, batch_size,
      lr, weight_decay, patience, monitor, rc_augment, unknown, valid_fraction, test_fraction, test_chroms, valid_chroms,
      seed, device, overwrite, quiet) = (params[k] for k in _TRAIN_PARAMS)
+    compile_ = params.get("compile_", False)
     from seqnet import config as config_mod
     from seqnet.alphabets import get_alphabet
     from seqnet.metrics import format_table
@@ -333,7 +335,7 @@ def _train(params: dict, state: dict | None) -> None:
     metrics = train_run(
         data, cfg, out, overwrite=overwrite, quiet=quiet,
         test_chroms=_split_list(test_chroms), valid_chroms=_split_list(valid_chroms), inputs=inputs,
-        run_params=params, resume=state,
+        run_params=params, resume=state, compile=compile_,
     )
     click.echo(format_table(metrics))
     click.echo(f"run directory: {out}")

@@ -202,6 +202,7 @@ def fit(
     state_extra: dict | None = None,
     resume: dict | None = None,
     dist_ctx: dist_mod.Context | None = None,
+    compile: bool = False,
 ) -> FitResult:
     """Train ``model`` in place with Adam and early stopping; keep the best weights.
 
@@ -248,6 +249,9 @@ def fit(
         Under torchrun: this process's rank. Each rank trains on its shard of every
         epoch through DistributedDataParallel; ``batch_size`` is per process. Default
         is None (one process).
+    compile : bool
+        Train through :func:`torch.compile` (kernels fused on first use; worth it
+        for long GPU runs). Evaluation uses the plain model. Default is False.
 
     Returns
     -------
@@ -295,6 +299,8 @@ def fit(
         from torch.nn.parallel import DistributedDataParallel
 
         train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+    if compile:
+        train_model = torch.compile(train_model)
     masked_model = getattr(model, "takes_mask", False)
 
     for epoch in range(first_epoch, epochs + 1):
@@ -477,6 +483,7 @@ def train_run(
     inputs: dict | None = None,
     run_params: dict | None = None,
     resume: dict | None = None,
+    compile: bool = False,
 ) -> dict:
     """Run a whole training job and write its run directory.
 
@@ -509,6 +516,8 @@ def train_run(
         the same data.
     resume : dict or None
         A state from :func:`load_resume_state` to continue from.
+    compile : bool
+        Train through :func:`torch.compile`. Default is False.
 
     Returns
     -------
@@ -543,6 +552,10 @@ def train_run(
     tcfg, dcfg = cfg["train"], cfg["data"]
 
     ctx, device = dist_mod.setup(resolve_device(cfg["device"]))
+    if device.type == "cuda":
+        # TF32 tensor cores for float32 matmuls / convolutions (bf16 autocast covers most).
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     state_path = resume_state_path(out)
     if resume is not None and ctx.main:
         import shutil
@@ -638,6 +651,7 @@ def train_run(
                 state_extra={"params": run_params, "config": cfg},
                 resume=resume,
                 dist_ctx=ctx,
+                compile=compile,
             )
             log.info(
                 "kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else ""

@@ -93,6 +93,15 @@ def write_json_atomic(path: str | os.PathLike, obj) -> None:
     write_text_atomic(path, json.dumps(obj, indent=2, allow_nan=False) + "\n")
 
 
+def cache_root() -> Path:
+    """seqnet's cache folder: ``$SEQNET_CACHE``, else ``$XDG_CACHE_HOME/seqnet``, else
+    ``~/.cache/seqnet`` (genome indexes in ``fai/``, token caches in ``tokens/``)."""
+    if os.environ.get("SEQNET_CACHE"):
+        return Path(os.environ["SEQNET_CACHE"])
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "seqnet"
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and torch (CPU and CUDA) random generators."""
     import torch

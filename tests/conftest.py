@@ -17,13 +17,13 @@ TINY = ["--epochs", "2", "--batch-size", "32", "--quiet"]
 @pytest.fixture(autouse=True, scope="session")
 def private_token_cache(tmp_path_factory):
     """Runs on big shared-data files cache their tokens here, never in ~/.cache."""
-    old = os.environ.get("SEQNET_CACHE_DIR")
-    os.environ["SEQNET_CACHE_DIR"] = str(tmp_path_factory.mktemp("token-cache"))
+    old = os.environ.get("SEQNET_CACHE")
+    os.environ["SEQNET_CACHE"] = str(tmp_path_factory.mktemp("token-cache"))
     yield
     if old is None:
-        os.environ.pop("SEQNET_CACHE_DIR", None)
+        os.environ.pop("SEQNET_CACHE", None)
     else:
-        os.environ["SEQNET_CACHE_DIR"] = old
+        os.environ["SEQNET_CACHE"] = old
 
 
 @pytest.fixture(autouse=True, scope="session")

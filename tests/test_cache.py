@@ -86,10 +86,9 @@ def test_fit_flat_matches_center_fit(length):
 
 @pytest.fixture
 def cache_root(tmp_path, monkeypatch):
-    root = tmp_path / "cache"
-    monkeypatch.setenv("SEQNET_CACHE_DIR", str(root))
-    monkeypatch.delenv("SEQNET_CACHE", raising=False)
-    return root
+    monkeypatch.setenv("SEQNET_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("SEQNET_TOKEN_CACHE", raising=False)
+    return tmp_path / "cache" / "tokens"
 
 
 def test_cache_miss_then_memory_mapped_hit(tmp_path, cache_root):
@@ -129,7 +128,7 @@ def test_cache_skips_small_files_bad_files_and_can_be_off(tmp_path, cache_root, 
     with pytest.raises(InputError, match="bad.fa: record 'a'"):
         cache.fasta_tokens(bad, DNA, min_bytes=0)
     assert not cache_root.exists() or not any(cache_root.iterdir())
-    monkeypatch.setenv("SEQNET_CACHE", "0")
+    monkeypatch.setenv("SEQNET_TOKEN_CACHE", "0")
     assert cache.cache_dir() is None
     cache.fasta_tokens(path, DNA, min_bytes=0)
     assert not cache_root.exists() or not any(cache_root.iterdir())
@@ -144,3 +143,15 @@ def test_corrupt_cache_entry_is_rebuilt(tmp_path, cache_root):
     ids, tokens, lengths = cache.fasta_tokens(path, DNA, min_bytes=0)
     assert ids == ["a"] and lengths.tolist() == [4]
     assert isinstance(cache.fasta_tokens(path, DNA, min_bytes=0)[1], np.memmap)  # rewritten
+
+
+def test_train_reads_through_the_cache_with_identical_results(sim, tiny_config, tmp_path, cache_root, monkeypatch, cli):
+    monkeypatch.setattr(cache, "MIN_BYTES", 0)
+    args = ["train", "--positives", sim.positives_fasta, "--negatives", sim.negatives_fasta, "--config", tiny_config,
+            "--epochs", "1", "--quiet", "--device", "cpu"]
+    first = cli(*args, "--out", tmp_path / "a")
+    assert first.exit_code == 0, first.output
+    assert len(list(cache_root.iterdir())) == 2  # one entry per input file
+    second = cli(*args, "--out", tmp_path / "b")
+    assert second.exit_code == 0, second.output
+    assert (tmp_path / "a" / "metrics.json").read_text() == (tmp_path / "b" / "metrics.json").read_text()

@@ -109,3 +109,21 @@ def test_torchrun_two_cpu_processes(sim, tiny_config, tmp_path):
     assert len(hist) == 2 and hist.train_loss.notna().all()
     metrics = json.loads((out / "metrics.json").read_text())
     assert 0.0 <= metrics["auroc"]["mean"] <= 1.0
+
+
+def test_compile_flag_trains_through_torch_compile(sim, tiny_config, tmp_path, cli, monkeypatch):
+    import torch
+
+    compiled = []
+
+    def fake_compile(module, *args, **kwargs):  # real compilation takes a minute on a CPU
+        compiled.append(type(module).__name__)
+        return module
+
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    out = tmp_path / "run"
+    args = _train_args(sim, out, 1, tiny_config)
+    result = cli(*args, "--compile")
+    assert result.exit_code == 0, result.output
+    assert compiled == ["DeepBind"]
+    assert (out / "model.pt").exists()

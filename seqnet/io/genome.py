@@ -25,6 +25,7 @@ import pyfaidx
 
 from seqnet.errors import ConfigError, InputError
 from seqnet.io.fasta import GZIP_MAGIC, _looks_binary, _show, is_gzip, open_text, read_errors
+from seqnet.utils import cache_root
 
 __all__ = [
     "Interval",
@@ -143,15 +144,6 @@ def read_bed(path: str | Path) -> list[Interval]:
 # ----------------------------------------------------------------------------- genome
 
 
-def _cache_root() -> Path:
-    """seqnet's cache directory: ``$SEQNET_CACHE``, else ``$XDG_CACHE_HOME/seqnet``,
-    else ``~/.cache/seqnet``."""
-    if os.environ.get("SEQNET_CACHE"):
-        return Path(os.environ["SEQNET_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "seqnet"
-
-
 def _cached_index_paths(path: Path) -> tuple[Path, Path]:
     """Where the .fai / .gzi of a genome go when they cannot sit beside it.
 
@@ -161,7 +153,7 @@ def _cached_index_paths(path: Path) -> tuple[Path, Path]:
     st = path.stat()
     key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode()
     digest = hashlib.sha256(key).hexdigest()[:16]
-    folder = _cache_root() / "fai"
+    folder = cache_root() / "fai"
     return folder / f"{path.name}.{digest}.fai", folder / f"{path.name}.{digest}.gzi"
 
 
