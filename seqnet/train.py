@@ -101,6 +101,12 @@ def _use_progress_bar(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
 
 
+def _fits_on_device(t: torch.Tensor, device: torch.device, share: float = 0.25) -> bool:
+    """True when ``t`` takes at most ``share`` of the device's free memory."""
+    free, _ = torch.cuda.mem_get_info(device)
+    return t.numel() * t.element_size() <= share * free
+
+
 class _SequenceFeed:
     """Batches of token sequences: one-hot made on the device, padding masks, RC flips."""
 
@@ -120,8 +126,12 @@ class _SequenceFeed:
         masked = data.lengths is not None and getattr(model, "takes_mask", False)
         lengths = torch.as_tensor(data.lengths) if masked else None
         if device.type == "cuda":
-            tokens, targets = tokens.to(device), targets.to(device)
+            targets = targets.to(device)
             lengths = None if lengths is None else lengths.to(device)
+            if _fits_on_device(tokens, device):
+                tokens = tokens.to(device)  # 1 byte per base: batches never cross PCIe
+            else:
+                tokens = tokens.pin_memory()  # too big: page-locked host memory, async copies
         self.tokens, self.targets, self.lengths = tokens, targets, lengths
         self.n = tokens.shape[0]
         self.flips = None

@@ -168,6 +168,18 @@ def test_fit_on_cuda_with_bf16_autocast():
     assert next(model.parameters()).device.type == "cuda"
 
 
+@pytest.mark.gpu
+def test_fit_on_cuda_with_tokens_left_in_pinned_host_memory(monkeypatch):
+    import seqnet.train as train_mod
+
+    monkeypatch.setattr(train_mod, "_fits_on_device", lambda t, device, share=0.25: False)
+    data = _planted(n=200)
+    model = _model().cuda()
+    result = fit(model, data.subset(np.arange(160)), data.subset(np.arange(160, 200)), epochs=8, batch_size=16,
+                 lr=0.02, rc_augment=True, seed=0, device="cuda")
+    assert max(r["valid_auroc"] for r in result.history) > 0.9
+
+
 class _MaskSpy(torch.nn.Module):
     """Records the masks it is given; its output is the masked count of channel-0 letters."""
 

@@ -253,15 +253,17 @@ def read_fasta_tokens(path: str | Path, alphabet) -> tuple[list[str], np.ndarray
             raw = gzip.decompress(raw)
     except (EOFError, zlib.error, gzip.BadGzipFile):
         return _careful_tokens(path, alphabet)
-    body = raw.lstrip()
-    if not body.startswith(b">"):
+    start = re.match(rb"\s*", raw).end()  # leading blank lines; no copy of the text
+    if raw[start : start + 1] != b">":
         return _careful_tokens(path, alphabet)
+    chunks = raw.split(b"\n>")
+    chunks[0] = chunks[0][start + 1 :]
     # bytes.translate drops the white space and maps letters to tokens in one C pass.
     table = bytes(alphabet.lut.tolist())
     ids: list[str] = []
     seqs: list[bytes] = []
     try:
-        for chunk in body[1:].split(b"\n>"):
+        for chunk in chunks:
             head, _, seq = chunk.partition(b"\n")
             ids.append(head.split(None, 1)[0].decode("utf-8"))
             seqs.append(seq.translate(table, _SEQ_WHITESPACE))
