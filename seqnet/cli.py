@@ -250,6 +250,8 @@ _TRAIN_PARAMS = (
 @click.option("--patience", type=int, help="Epochs without validation improvement before stopping.")
 @click.option("--monitor", type=click.Choice(["auroc", "loss", "accuracy"]), help="Early-stopping criterion (accuracy: multi-class only).")
 @click.option("--rc-augment/--no-rc-augment", default=None, help="Reverse-complement augmentation (DNA/RNA).")
+@click.option("--reshuffle/--no-reshuffle", default=None,
+              help="With --negatives shuffle: draw the training negatives afresh every epoch, on the training device.")
 @click.option("--unknown", type=click.Choice(["zeros", "uniform"]), help="One-hot of N / ambiguity codes.")
 @click.option("--valid-fraction", type=float)
 @click.option("--test-fraction", type=float)
@@ -310,7 +312,8 @@ def _train(params: dict, state: dict | None) -> None:
                         time_points=time_points, image_shape=image_shape)
     overrides = {
         "train": {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
-                  "patience": patience, "monitor": monitor, "rc_augment": rc_augment},
+                  "patience": patience, "monitor": monitor, "rc_augment": rc_augment,
+                  "reshuffle": params.get("reshuffle")},
         "data": {"alphabet": alphabet, "length": length, "unknown": unknown,
                  "valid_fraction": valid_fraction, "test_fraction": test_fraction, "standardize": standardize,
                  "series": _split_list(series), "time_points": time_points, "image_shape": image_shape},

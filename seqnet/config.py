@@ -25,7 +25,7 @@ SCHEMA: dict[str, set[str] | None] = {
     "kind": None,
     "model": None,
     "model_args": None,
-    "train": {"epochs", "batch_size", "lr", "weight_decay", "patience", "monitor", "rc_augment"},
+    "train": {"epochs", "batch_size", "lr", "weight_decay", "patience", "monitor", "rc_augment", "reshuffle"},
     "data": {"alphabet", "length", "max_length", "unknown", "valid_fraction", "test_fraction",
              "standardize", "series", "time_points", "image_shape"},
     "seed": None,
@@ -215,12 +215,14 @@ def validate(cfg: dict) -> None:
     _need(not foreign, f"data.{foreign[0] if foreign else ''} does not apply to {KIND_NAMES[kind]} input")
     if kind == "sequence":
         _need(isinstance(t["rc_augment"], bool), f"rc_augment must be true or false, got {t['rc_augment']!r}")
+        _need(isinstance(t.get("reshuffle", False), bool), f"reshuffle must be true or false, got {t.get('reshuffle')!r}")
         _need(d["alphabet"] in ("dna", "rna", "protein"), f"alphabet must be dna, rna or protein, got {d['alphabet']!r}")
         _need(d["length"] is None or (_is_int(d["length"]) and d["length"] >= 1), f"length must be an integer >= 1, got {d['length']!r}")
         _need(_is_int(d["max_length"]) and d["max_length"] >= 1, f"max_length must be an integer >= 1, got {d['max_length']!r}")
         _need(d["unknown"] in ("zeros", "uniform"), f"unknown must be 'zeros' or 'uniform', got {d['unknown']!r}")
     else:
         _need(not t.get("rc_augment"), f"rc_augment (reverse complement) applies to sequence input only, not {KIND_NAMES[kind]} input")
+        _need(not t.get("reshuffle"), f"reshuffle (shuffled negatives) applies to sequence input only, not {KIND_NAMES[kind]} input")
         std = d.get("standardize")
         _need(std in STANDARDIZE[kind],
               f"standardize must be {' or '.join(map(repr, STANDARDIZE[kind]))} for {KIND_NAMES[kind]} input, got {std!r}")

@@ -51,6 +51,9 @@ class SequenceSet:
     lengths : numpy.ndarray, shape (N,), dtype int32, or None
         Real length of each record inside ``L`` (shorter records are centre-padded);
         None means every record fills ``L``.
+    shuffled : numpy.ndarray, shape (N,), dtype bool, or None
+        True for the negatives made by dinucleotide-shuffling a positive
+        (``--negatives shuffle``); training may draw them afresh every epoch.
     """
 
     ids: list[str]
@@ -62,6 +65,7 @@ class SequenceSet:
     groups: np.ndarray
     chroms: list[str | None] | None = None
     lengths: np.ndarray | None = None
+    shuffled: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -82,6 +86,7 @@ class SequenceSet:
             groups=self.groups[index],
             chroms=None if self.chroms is None else [self.chroms[i] for i in index],
             lengths=None if self.lengths is None else self.lengths[index],
+            shuffled=None if self.shuffled is None else self.shuffled[index],
         )
 
 
@@ -237,6 +242,7 @@ def load_positives_negatives(
         groups=groups.astype(np.int64),
         chroms=chroms,
         lengths=lengths,
+        shuffled=np.arange(len(all_tok)) >= len(pos_tok) if str(negatives) == "shuffle" else None,
     )
 
 
@@ -370,6 +376,7 @@ def load_bed(
         alphabet=alphabet,
         groups=groups.astype(np.int64),
         chroms=pos_chroms + neg_chroms,
+        shuffled=np.arange(2 * n) >= n if negatives == "shuffle" else None,
     )
 
 

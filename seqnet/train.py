@@ -33,7 +33,13 @@ from seqnet import distributed as dist_mod
 from seqnet import config as config_mod
 from seqnet.arrays import ArraySet, fit_standardizer, standardize
 from seqnet.data import SequenceSet, split_indices
-from seqnet.encode import one_hot_torch, padding_mask, reverse_complement_torch, unknown_value
+from seqnet.encode import (
+    dinucleotide_shuffle_torch,
+    one_hot_torch,
+    padding_mask,
+    reverse_complement_torch,
+    unknown_value,
+)
 from seqnet.errors import ConfigError, SeqnetError
 from seqnet.metrics import headline, score
 from seqnet.models import KIND_NAMES, build_model
@@ -111,7 +117,7 @@ class _SequenceFeed:
     """Batches of token sequences: one-hot made on the device, padding masks, RC flips."""
 
     def __init__(self, data: SequenceSet, model: nn.Module, *, device: torch.device, rc_augment: bool,
-                 unknown: str) -> None:
+                 unknown: str, reshuffle: bool = False) -> None:
         self.alphabet = alphabet = data.alphabet
         if rc_augment and not alphabet.has_complement:
             log.info("reverse-complement augmentation skipped: the %s alphabet has no complement", alphabet.name)
@@ -135,10 +141,31 @@ class _SequenceFeed:
         self.tokens, self.targets, self.lengths = tokens, targets, lengths
         self.n = tokens.shape[0]
         self.flips = None
+        self.reshuffled = None
+        if reshuffle:
+            if data.shuffled is None or not data.shuffled.any():
+                log.info("--reshuffle: no dinucleotide-shuffled negatives in the training data; nothing to redraw")
+            elif data.lengths is not None:
+                log.info("--reshuffle skipped: records of different lengths (padding would be shuffled in)")
+            else:
+                # Redraw from the load-time negatives each epoch (same doublet counts as their
+                # positives), so an epoch's negatives depend only on the generator's state.
+                self.reshuffled = torch.as_tensor(np.flatnonzero(data.shuffled)).to(self.tokens.device)
+                self.tokens = self.tokens.clone()
+                self.negatives = self.tokens[self.reshuffled].clone()
+                log.info("--reshuffle: %d shuffled negatives drawn afresh every epoch on %s",
+                         len(self.reshuffled), self.tokens.device)
 
     def draw(self, gen: torch.Generator) -> None:
-        """This epoch's random choices after the batch order: which records to flip."""
+        """This epoch's random choices after the batch order: which records to flip, and
+        (with ``reshuffle``) fresh dinucleotide shuffles of the negatives."""
         self.flips = torch.rand(self.n, generator=gen) < 0.5 if self.rc_augment else None
+        if self.reshuffled is not None:
+            seed = int(torch.randint(0, 2**62, (1,), generator=gen))
+            on_device = torch.Generator(device=self.tokens.device).manual_seed(seed)
+            self.tokens[self.reshuffled] = dinucleotide_shuffle_torch(
+                self.negatives, n_tokens=self.alphabet.size + 1, generator=on_device
+            )
 
     def batch(self, idx: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """One-hot ``(B, C, L)``, padding mask ``(B, L)`` or None, targets, on the device."""
@@ -213,6 +240,7 @@ def fit(
     resume: dict | None = None,
     dist_ctx: dist_mod.Context | None = None,
     compile: bool = False,
+    reshuffle: bool = False,
 ) -> FitResult:
     """Train ``model`` in place with Adam and early stopping; keep the best weights.
 
@@ -262,6 +290,9 @@ def fit(
     compile : bool
         Train through :func:`torch.compile` (kernels fused on first use; worth it
         for long GPU runs). Evaluation uses the plain model. Default is False.
+    reshuffle : bool
+        Redraw the dinucleotide-shuffled negatives of ``train`` (``train.shuffled``)
+        every epoch, on the device (sequences only). Default is False.
 
     Returns
     -------
@@ -282,7 +313,7 @@ def fit(
             raise ConfigError(f"reverse-complement augmentation applies to sequences, not {KIND_NAMES[train.kind]} input")
         feed = _ArrayFeed(train, model, device=device)
     else:
-        feed = _SequenceFeed(train, model, device=device, rc_augment=rc_augment, unknown=unknown)
+        feed = _SequenceFeed(train, model, device=device, rc_augment=rc_augment, unknown=unknown, reshuffle=reshuffle)
     loss_fn = loss_function(task_type)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     autocast = device.type == "cuda"
@@ -662,6 +693,7 @@ def train_run(
                 resume=resume,
                 dist_ctx=ctx,
                 compile=compile,
+                reshuffle=bool(tcfg.get("reshuffle", False)),
             )
             log.info(
                 "kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else ""

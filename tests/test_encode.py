@@ -475,3 +475,41 @@ def test_padding_mask_matches_center_fit():
         fitted = center_fit(np.ones(n, dtype=np.uint8), L, 0)
         mask = padding_mask(torch.tensor([n]), L)[0].numpy()
         np.testing.assert_array_equal(mask, fitted == 1)
+
+
+# ----------------------------------------------------------------------------- dinucleotide shuffle on the device
+
+
+def _doublets(row):
+    return Counter(zip(row[:-1], row[1:]))
+
+
+def test_dinucleotide_shuffle_torch_keeps_doublets_first_and_last():
+    from seqnet.encode import dinucleotide_shuffle_torch
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 5, (64, 57), generator=g).to(torch.uint8)  # 4 letters + the unknown token
+    y = dinucleotide_shuffle_torch(x, generator=g)
+    assert y.dtype == torch.uint8 and y.shape == x.shape
+    for a, b in zip(x.tolist(), y.tolist()):
+        assert _doublets(a) == _doublets(b) and a[0] == b[0] and a[-1] == b[-1]
+    assert (x != y).any(1).float().mean() > 0.9
+    again = dinucleotide_shuffle_torch(x, generator=torch.Generator().manual_seed(5))
+    torch.testing.assert_close(again, dinucleotide_shuffle_torch(x, generator=torch.Generator().manual_seed(5)))
+    short = torch.tensor([[1, 2], [3, 0]])
+    torch.testing.assert_close(dinucleotide_shuffle_torch(short), short)
+    with pytest.raises(ValueError, match=r"takes \(N, L\) tokens"):
+        dinucleotide_shuffle_torch(torch.zeros(5, dtype=torch.long))
+
+
+def test_dinucleotide_shuffle_torch_is_uniform_over_the_doublet_class():
+    from seqnet.encode import dinucleotide_shuffle_torch
+
+    # ACAGCAGAC has exactly 9 sequences with its doublets, first and last letter.
+    row = [0, 1, 0, 2, 1, 0, 2, 0, 1]
+    n = 9000
+    out = dinucleotide_shuffle_torch(torch.tensor([row] * n), generator=torch.Generator().manual_seed(1))
+    counts = Counter(map(tuple, out.tolist()))
+    assert len(counts) == 9
+    # Each expected 1000 times; 850..1150 is > 4.5 standard deviations wide.
+    assert all(850 < c < 1150 for c in counts.values()), counts

@@ -127,3 +127,19 @@ def test_compile_flag_trains_through_torch_compile(sim, tiny_config, tmp_path, c
     assert result.exit_code == 0, result.output
     assert compiled == ["DeepBind"]
     assert (out / "model.pt").exists()
+
+
+def test_reshuffle_from_the_cli(sim, tiny_config, tmp_path, cli):
+    out = tmp_path / "run"
+    result = cli(*_train_args(sim, out, 2, tiny_config), "--reshuffle")
+    assert result.exit_code == 0, result.output
+    assert "shuffled negatives drawn afresh every epoch" in (out / "train.log").read_text()
+    assert "reshuffle: true" in (out / "config.yaml").read_text()
+
+    table = tmp_path / "features.tsv"
+    table.write_text("id\ta\tb\n" + "".join(f"r{i}\t{i}\t{i % 3}\n" for i in range(20)))
+    labels = tmp_path / "labels.tsv"
+    labels.write_text("id\tclass\n" + "".join(f"r{i}\t{'xy'[i % 2]}\n" for i in range(20)))
+    result = cli("train", "--table", table, "--labels", labels, "--out", tmp_path / "t", "--reshuffle")
+    assert result.exit_code == 1
+    assert "reshuffle (shuffled negatives) applies to sequence input only, not table input" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -224,3 +225,37 @@ def test_padding_mask_reaches_masking_models_and_follows_rc_flips():
     # the length-5 record sits at 1..5 (padding's odd base goes right); flipped it sits at 2..6
     starts = {int(torch.nonzero(row)[0]) for m in spy.masks for row in m if int(row.sum()) == 5}
     assert starts == {1, 2}
+
+
+def test_reshuffle_redraws_shuffled_negatives_every_epoch():
+    import seqnet.train as train_mod
+    from seqnet.encode import dinucleotide_shuffle_many
+
+    pos = _planted(n=40, length=30)
+    neg_tokens = dinucleotide_shuffle_many(pos.tokens, seed=1)
+    data = SequenceSet(ids=[f"s{i}" for i in range(80)], tokens=np.concatenate([pos.tokens, neg_tokens]),
+                       y=np.r_[np.ones(40), np.zeros(40)].astype(np.float32)[:, None], task_type="binary",
+                       names=["t"], alphabet=DNA, groups=np.r_[np.arange(40), np.arange(40)],
+                       shuffled=np.arange(80) >= 40)
+    seen = []
+    real = train_mod._SequenceFeed.draw
+
+    def spy(self, gen):
+        real(self, gen)
+        seen.append(self.tokens.clone())
+
+    train_mod._SequenceFeed.draw = spy
+    try:
+        fit(_model(), data, None, epochs=3, batch_size=16, lr=0.01, seed=0, reshuffle=True)
+        first = list(seen)
+        seen.clear()
+        fit(_model(), data, None, epochs=3, batch_size=16, lr=0.01, seed=0, reshuffle=True)
+    finally:
+        train_mod._SequenceFeed.draw = real
+    assert all(torch.equal(a, b) for a, b in zip(first, seen))  # seeded: the same draws
+    for tokens in first:
+        torch.testing.assert_close(tokens[:40], torch.as_tensor(pos.tokens))  # positives untouched
+        for a, b in zip(neg_tokens.tolist(), tokens[40:].tolist()):
+            assert Counter(zip(a[:-1], a[1:])) == Counter(zip(b[:-1], b[1:]))
+    assert not torch.equal(first[0][40:], first[1][40:])  # fresh negatives each epoch
+    np.testing.assert_array_equal(data.tokens[40:], neg_tokens)  # the data set itself is left alone
