@@ -73,6 +73,8 @@ def _metrics(path: Path) -> dict:
     """n, mean AUROC / AUPRC and the test set of a metrics JSON."""
     what = "metrics JSON as seqnet train (metrics.json) or seqnet evaluate --out writes"
     obj = _read_json(path, what)
+    if "pearson" in obj and "auroc" not in obj:
+        raise InputError(f"{path}: a regression run (Pearson / MSE, no AUROC); the summary covers classification runs")
     try:
         auroc, auprc = obj["auroc"]["mean"], obj["auprc"]["mean"]
         n, split = int(obj["n"]), obj.get("split", "")

@@ -89,6 +89,8 @@ def test_max_q_and_top(cli, layout):
          "x.json: no such file; expected metrics JSON as seqnet train (metrics.json) or seqnet evaluate --out writes"),
         (["--run", "a={a}", "--metrics", "a={bad_json}"], "bad.json: not valid JSON"),
         (["--run", "a={a}", "--metrics", "a={no_keys}"], "keys.json: no 'n', 'auroc.mean' or 'auprc.mean'"),
+        (["--run", "a={a}", "--metrics", "a={regression}"],
+         "reg.json: a regression run (Pearson / MSE, no AUROC); the summary covers classification runs"),
         (["--run", "a={a}", "--motifs", "a={tmp}"],
          "matches.tsv: no such file; expected the matches.tsv of a seqnet motifs --out directory"),
         (["--run", "a={a}", "--motifs", "a={bad_motifs}"],
@@ -104,6 +106,7 @@ def test_errors(cli, layout, args, message):
     write(bad_motifs / "matches.tsv", "motif\tconsensus\tbest_match_id\tinfluence\nm\tACGT\tMA1\t0.1\n")
     names = {"a": layout["a"], "b": layout["b"], "ev": layout["ev"], "tmp": tmp,
              "bad_json": write(tmp / "bad.json", "{not json"), "no_keys": write(tmp / "keys.json", '{"n": 3}'),
+             "regression": write(tmp / "reg.json", '{"n": 3, "pearson": {"mean": 0.5}, "mse": {"mean": 1.0}}'),
              "bad_motifs": bad_motifs}
     out = tmp / "out" / "summary.tsv"
     result = cli("summarize", *[a.format(**names) for a in args], "--out", out, "--html", tmp / "out" / "i.html")
