@@ -42,7 +42,7 @@ from seqnet.encode import (
 )
 from seqnet.errors import ConfigError, SeqnetError
 from seqnet.metrics import headline, score
-from seqnet.models import KIND_NAMES, build_model
+from seqnet.models import KIND_NAMES, build_model, run_model
 from seqnet.predict import predict_array_logits, predict_arrays, predict_logits, predict_proba, to_probabilities
 from seqnet.utils import (
     atomic_path,
@@ -342,7 +342,6 @@ def fit(
         train_model = DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     if compile:
         train_model = torch.compile(train_model)
-    masked_model = getattr(model, "takes_mask", False)
 
     for epoch in range(first_epoch, epochs + 1):
         if result.stopped_early:  # a resumed run that had already stopped
@@ -364,7 +363,7 @@ def fit(
             idx = perm[b * batch_size : (b + 1) * batch_size]
             x, mask, yb = feed.batch(idx)
             with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=autocast):
-                logits = train_model(x, mask=mask) if mask is not None and masked_model else train_model(x)
+                logits = run_model(train_model, x, mask)
             loss = loss_fn(logits.float(), yb)
             opt.zero_grad(set_to_none=True)
             loss.backward()

@@ -94,8 +94,9 @@ def run_model(model: nn.Module, x, mask=None):
 
     For sequences ``x`` is one-hot ``(N, C, L)`` and the mask a padding mask ``(N, L)``
     (recurrent models must not read padding); for time series ``x`` is ``(N, T, F)`` and
-    the mask ``(N, T, F)`` flags observed values."""
-    if mask is not None and getattr(model, "takes_mask", False):
+    the mask ``(N, T, F)`` flags observed values.  A model wrapped in
+    DistributedDataParallel is asked through its ``.module``."""
+    if mask is not None and getattr(getattr(model, "module", model), "takes_mask", False):
         return model(x, mask=mask)
     return model(x)
 
