@@ -137,24 +137,20 @@ def naive_infer(name, data, args, device) -> float:
 
 
 def loader_only(data, args, device) -> float:
-    """seqnet's batch maker (tokens -> device one-hot + RC flips), no model."""
-    from seqnet.encode import one_hot_torch, reverse_complement_torch
+    """seqnet's own batch feed (tokens -> device one-hot + RC flips), no model: the code
+    :func:`seqnet.train.fit` runs, timed alone."""
+    from seqnet.train import _SequenceFeed
 
-    tokens = torch.as_tensor(data.tokens)
-    if device.type == "cuda":
-        tokens = tokens.to(device)
-    n = len(tokens)
+    feed = _SequenceFeed(data, nn.Identity(), device=device, rc_augment=True, unknown="zeros")
+    gen = torch.Generator().manual_seed(0)
     sync(device)
     t0 = time.perf_counter()
-    perm = torch.randperm(n)
-    flips = torch.rand(n) < 0.5
-    for b in range(0, n, args.batch_size):
-        idx = perm[b : b + args.batch_size]
-        tok = tokens[idx.to(tokens.device)].to(device, non_blocking=True)
-        tok = torch.where(flips[idx].to(device)[:, None], reverse_complement_torch(tok, DNA), tok)
-        one_hot_torch(tok, 4)
+    perm = torch.randperm(feed.n, generator=gen)
+    feed.draw(gen)
+    for b in range(0, feed.n, args.batch_size):
+        feed.batch(perm[b : b + args.batch_size])
     sync(device)
-    return n / (time.perf_counter() - t0)
+    return feed.n / (time.perf_counter() - t0)
 
 
 def main() -> None:
