@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deepbind_encode import ROOT, run, seqnet_cmd  # noqa: E402
 
 from seqnet.alphabets import DNA  # noqa: E402
-from seqnet.data import read_sequences  # noqa: E402
+from seqnet.kinds.sequence_loaders import read_sequences  # noqa: E402
 from seqnet.motifs.meme import read_meme  # noqa: E402
 
 

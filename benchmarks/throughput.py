@@ -3,7 +3,7 @@
 For each model (default deepbind, danq, dilated; packaged recipes) at length ``--length``
 and batch ``--batch-size``, on each device (CPU, and CUDA when present), in one run:
 
-* **seqnet**: :func:`seqnet.train.fit` for one epoch over ``--steps`` batches (uint8
+* **seqnet**: :func:`seqnet.training.fit` for one epoch over ``--steps`` batches (uint8
   tokens moved per batch, or held on the GPU; one-hot and reverse-complement
   augmentation made on the device; bf16 autocast and TF32 on CUDA), and
   :func:`seqnet.predict.predict_logits` for inference;
@@ -36,10 +36,11 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from seqnet.alphabets import DNA
 from seqnet.config import packaged_recipe
-from seqnet.data import SequenceSet
+from seqnet.datasets import SequenceSet
+from seqnet.inference import logits
+from seqnet.kinds.sequence import SequenceFeed, SequenceInputs
 from seqnet.models import build_model
-from seqnet.predict import predict_logits
-from seqnet.train import fit
+from seqnet.training import TrainSettings, fit
 
 
 class NaiveOneHot(Dataset):
@@ -84,10 +85,11 @@ def flops_per_sequence(name: str, length: int, train: bool) -> float:
 def seqnet_train(name, data, args, device) -> float:
     model = make_model(name, args.length, device)
     warm = data.subset(np.arange(min(len(data), args.batch_size)))
-    fit(model, warm, None, epochs=1, batch_size=args.batch_size, lr=1e-3, rc_augment=True, device=device, quiet=True)
+    settings = TrainSettings(epochs=1, batch_size=args.batch_size, lr=1e-3, rc_augment=True, device=device, quiet=True)
+    fit(model, warm, None, settings)
     sync(device)
     t0 = time.perf_counter()
-    fit(model, data, None, epochs=1, batch_size=args.batch_size, lr=1e-3, rc_augment=True, device=device, quiet=True)
+    fit(model, data, None, settings)
     sync(device)
     return len(data) / (time.perf_counter() - t0)
 
@@ -114,10 +116,10 @@ def naive_train(name, data, args, device) -> float:
 
 def seqnet_infer(name, data, args, device) -> float:
     model = make_model(name, args.length, device)
-    predict_logits(model, data.tokens[: args.batch_size], alphabet=DNA, batch_size=args.batch_size, device=device)
+    logits(model, SequenceInputs(data.tokens[: args.batch_size], DNA), batch_size=args.batch_size, device=device)
     sync(device)
     t0 = time.perf_counter()
-    predict_logits(model, data.tokens, alphabet=DNA, batch_size=args.batch_size, device=device)
+    logits(model, SequenceInputs(data.tokens, DNA), batch_size=args.batch_size, device=device)
     sync(device)
     return len(data) / (time.perf_counter() - t0)
 
@@ -138,10 +140,9 @@ def naive_infer(name, data, args, device) -> float:
 
 def loader_only(data, args, device) -> float:
     """seqnet's own batch feed (tokens -> device one-hot + RC flips), no model: the code
-    :func:`seqnet.train.fit` runs, timed alone."""
-    from seqnet.train import _SequenceFeed
-
-    feed = _SequenceFeed(data, nn.Identity(), device=device, rc_augment=True, unknown="zeros")
+    :func:`seqnet.training.fit` runs, timed alone."""
+    settings = TrainSettings(epochs=1, batch_size=args.batch_size, lr=1e-3, rc_augment=True)
+    feed = SequenceFeed(data, nn.Identity(), device=device, settings=settings)
     gen = torch.Generator().manual_seed(0)
     sync(device)
     t0 = time.perf_counter()

@@ -20,46 +20,33 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn as nn
 
+from seqnet import inference
 from seqnet.alphabets import Alphabet, get_alphabet
-from seqnet.encode import one_hot_torch, padding_mask
 from seqnet.errors import ConfigError, InputError
+from seqnet.inference import batches, eval_mode
+from seqnet.kinds.sequence import SequenceInputs
 from seqnet.models import run_model
 from seqnet.utils import atomic_path
 
 __all__ = ["saliency", "in_silico_mutagenesis", "write_attributions"]
 
 # Mutants built per group of sequences before they are cut into forward batches
-# (bounds the index arrays, not the model's batch).
+# (bounds the mutant token arrays, not the model's batch).
 _MUTANTS_PER_GROUP = 1 << 16
 
 
-def _prepare(model: nn.Module, tokens, alphabet, unknown: str, batch_size: int, lengths, target: int):
-    """Validated ``(alphabet, tokens, lengths, unknown value)``."""
-    from seqnet.encode import unknown_value
-
-    alphabet = get_alphabet(alphabet)
-    tok = tokens.cpu().numpy() if isinstance(tokens, torch.Tensor) else np.asarray(tokens)
-    if tok.ndim != 2:
-        raise InputError(f"expected (N, L) token arrays, got shape {tok.shape}")
-    if tok.size and (tok.min() < 0 or tok.max() > alphabet.unknown):
-        raise InputError(f"tokens must lie in 0..{alphabet.unknown} for the {alphabet.name} alphabet")
+def _check_options(batch_size: int, target: int) -> None:
     if isinstance(batch_size, bool) or int(batch_size) != batch_size or batch_size < 1:
         raise ConfigError(f"batch_size must be an integer >= 1, got {batch_size}")
     if isinstance(target, bool) or int(target) != target or target < 0:
         raise ConfigError(f"target must be an output index >= 0, got {target}")
-    if lengths is not None:
-        lengths = np.asarray(lengths)
-        if lengths.shape != (tok.shape[0],):
-            raise InputError(f"got {lengths.shape} lengths for {tok.shape[0]} sequences")
-    if not getattr(model, "takes_mask", False):
-        lengths = None  # only models that mask padding read it
-    return alphabet, tok.astype(np.uint8, copy=False), lengths, unknown_value(unknown, alphabet.size)
 
 
 def _check_target(logits: torch.Tensor, target: int) -> None:
@@ -67,27 +54,13 @@ def _check_target(logits: torch.Tensor, target: int) -> None:
         raise ConfigError(f"target {target} out of range: the model has {logits.shape[1]} outputs")
 
 
-@contextlib.contextmanager
-def _eval_mode(model: nn.Module):
-    """Eval mode inside, the caller's mode restored after."""
-    was_training = model.training
-    model.eval()
-    try:
-        yield
-    finally:
-        model.train(was_training)
-
-
 def saliency(
     model: nn.Module,
-    tokens: np.ndarray,
+    inputs: SequenceInputs,
     *,
-    alphabet: str | Alphabet,
     target: int = 0,
-    unknown: str = "zeros",
     batch_size: int = 64,
     device: str | torch.device = "cpu",
-    lengths: np.ndarray | None = None,
 ) -> np.ndarray:
     """Gradient x input of one logit with respect to the one-hot input.
 
@@ -97,22 +70,16 @@ def saliency(
         Maps ``(B, C, L)`` one-hot to ``(B, n_outputs)`` logits; on ``device``.  Run in
         eval mode; its training mode and parameters (``.grad`` included) are left as
         they were.
-    tokens : numpy.ndarray, shape=(N, L), dtype=uint8
-        Sequences.
-    alphabet : str or Alphabet
-        Alphabet of the tokens.
+    inputs : SequenceInputs
+        The sequences: tokens ``(N, L)``, their alphabet, the one-hot of unknown letters
+        as in training, and the real lengths of centre-padded records (for models that
+        mask padding).
     target : int, optional
         Output (task or class) whose logit is explained. Default is 0.
-    unknown : str, optional
-        One-hot of N / padding as in training: ``"zeros"`` or ``"uniform"``.
-        Default is ``"zeros"``.
     batch_size : int, optional
         Sequences per backward pass. Default is 64.
     device : str or torch.device, optional
         Where to compute. Default is ``"cpu"``.
-    lengths : numpy.ndarray or None, shape=(N,)
-        Real lengths of centre-padded records, for models that mask padding.
-        Default is None.
 
     Returns
     -------
@@ -126,49 +93,31 @@ def saliency(
     ConfigError
         For a target outside the model's outputs or bad options.
     """
-    alphabet, tok, lengths, uval = _prepare(model, tokens, alphabet, unknown, batch_size, lengths, target)
+    _check_options(batch_size, target)
     device = torch.device(device)
-    out = np.zeros((tok.shape[0], alphabet.size, tok.shape[1]), dtype=np.float32)
+    n, width = inputs.tokens.shape
+    out = np.zeros((n, inputs.alphabet.size, width), dtype=np.float32)
     # cuDNN RNNs refuse a backward pass in eval mode; the native kernels do not.
     cudnn_off = torch.backends.cudnn.flags(enabled=False) if device.type == "cuda" else contextlib.nullcontext()
-    with _eval_mode(model), cudnn_off:
-        for start in range(0, tok.shape[0], batch_size):
-            batch = torch.from_numpy(np.ascontiguousarray(tok[start : start + batch_size])).to(device)
-            x = one_hot_torch(batch, alphabet.size, unknown_value=uval).requires_grad_(True)
-            mask = None
-            if lengths is not None:
-                mask = padding_mask(torch.as_tensor(lengths[start : start + batch_size], device=device),
-                                    batch.shape[1])
+    with eval_mode(model), cudnn_off:
+        for rows, x, mask in batches(inputs, batch_size, device):
+            x.requires_grad_(True)
             logits = run_model(model, x, mask)
             _check_target(logits, target)
             # autograd.grad, not backward(): parameter .grad fields stay untouched.
             (grad,) = torch.autograd.grad(logits[:, target].float().sum(), x)
-            letters = one_hot_torch(batch, alphabet.size)  # N / padding -> all-zero column
-            out[start : start + batch.shape[0]] = (grad * letters).float().cpu().numpy()
+            letters = (x.detach() == 1).to(grad.dtype)  # N / padding (zeros or 1/C): no letter
+            out[rows] = (grad * letters).float().cpu().numpy()
     return out
-
-
-@torch.no_grad()
-def _logits(model, tok: np.ndarray, lengths, alphabet: Alphabet, uval: float, device, target: int) -> np.ndarray:
-    batch = torch.from_numpy(np.ascontiguousarray(tok)).to(device)
-    mask = None
-    if lengths is not None:
-        mask = padding_mask(torch.as_tensor(lengths, device=device), batch.shape[1])
-    logits = run_model(model, one_hot_torch(batch, alphabet.size, unknown_value=uval), mask)
-    _check_target(logits, target)
-    return logits[:, target].float().cpu().numpy().astype(np.float64)
 
 
 def in_silico_mutagenesis(
     model: nn.Module,
-    tokens: np.ndarray,
+    inputs: SequenceInputs,
     *,
-    alphabet: str | Alphabet,
     target: int = 0,
-    unknown: str = "zeros",
     batch_size: int = 256,
     device: str | torch.device = "cpu",
-    lengths: np.ndarray | None = None,
 ) -> np.ndarray:
     """Change of one logit for every single-base substitution.
 
@@ -182,21 +131,14 @@ def in_silico_mutagenesis(
     model : torch.nn.Module
         Maps ``(B, C, L)`` one-hot to ``(B, n_outputs)`` logits; on ``device``.  Run in
         eval mode; its training mode is restored afterwards.
-    tokens : numpy.ndarray, shape=(N, L), dtype=uint8
-        Sequences.
-    alphabet : str or Alphabet
-        Alphabet of the tokens.
+    inputs : SequenceInputs
+        The sequences (see :func:`saliency`).
     target : int, optional
         Output (task or class) whose logit is explained. Default is 0.
-    unknown : str, optional
-        One-hot of N / padding as in training. Default is ``"zeros"``.
     batch_size : int, optional
         Mutant sequences per forward pass. Default is 256.
     device : str or torch.device, optional
         Where to compute. Default is ``"cpu"``.
-    lengths : numpy.ndarray or None, shape=(N,)
-        Real lengths of centre-padded records, for models that mask padding.
-        Default is None.
 
     Returns
     -------
@@ -209,36 +151,30 @@ def in_silico_mutagenesis(
     ConfigError
         For a target outside the model's outputs or bad options.
     """
-    alphabet, tok, lengths, uval = _prepare(model, tokens, alphabet, unknown, batch_size, lengths, target)
-    device = torch.device(device)
+    _check_options(batch_size, target)
+    tok = inputs.tokens.cpu().numpy()
+    lengths = None if inputs.lengths is None else inputs.lengths.cpu().numpy()
     n, width = tok.shape
-    c = alphabet.size
+    c = inputs.alphabet.size
     out = np.zeros((n, c, width), dtype=np.float32)
-    if n == 0 or width == 0:
-        return out
-    per_seq = max(1, width * (c - 1))
-    group = max(1, _MUTANTS_PER_GROUP // per_seq)
-    with _eval_mode(model):
-        for g0 in range(0, n, group):
-            g_tok = tok[g0 : g0 + group]
-            g_len = None if lengths is None else lengths[g0 : g0 + group]
-            ref = np.concatenate([
-                _logits(model, g_tok[s : s + batch_size], None if g_len is None else g_len[s : s + batch_size],
-                        alphabet, uval, device, target)
-                for s in range(0, len(g_tok), batch_size)
-            ])
-            # Every (sequence, position, other letter) at positions holding a letter.
-            seq, pos = np.nonzero(g_tok < c)
-            shift = np.arange(1, c)
-            seq, pos = np.repeat(seq, c - 1), np.repeat(pos, c - 1)
-            letter = (g_tok[seq, pos] + np.tile(shift, len(seq) // (c - 1))) % c
-            for s in range(0, seq.size, batch_size):
-                ms, mp, ml = seq[s : s + batch_size], pos[s : s + batch_size], letter[s : s + batch_size]
-                mutants = g_tok[ms]  # fancy indexing copies
-                mutants[np.arange(ms.size), mp] = ml
-                delta = _logits(model, mutants, None if g_len is None else g_len[ms], alphabet, uval,
-                                device, target) - ref[ms]
-                out[g0 + ms, ml, mp] = delta
+
+    def score(t: np.ndarray, lens) -> np.ndarray:
+        found = inference.logits(model, replace(inputs, tokens=t, lengths=lens), batch_size=batch_size, device=device)
+        _check_target(found, target)
+        return found[:, target].numpy().astype(np.float64)
+
+    group = max(1, _MUTANTS_PER_GROUP // max(1, width * (c - 1)))
+    for g0 in range(0, n if width else 0, group):
+        g_tok = tok[g0 : g0 + group]
+        g_len = None if lengths is None else lengths[g0 : g0 + group]
+        ref = score(g_tok, g_len)
+        # Every (sequence, position, other letter) at positions holding a letter.
+        seq, pos = np.nonzero(g_tok < c)
+        seq, pos = np.repeat(seq, c - 1), np.repeat(pos, c - 1)
+        letter = (g_tok[seq, pos] + np.tile(np.arange(1, c), len(seq) // (c - 1))) % c
+        mutants = g_tok[seq]  # fancy indexing copies
+        mutants[np.arange(seq.size), pos] = letter
+        out[g0 + seq, letter, pos] = score(mutants, None if g_len is None else g_len[seq]) - ref[seq]
     return out
 
 

@@ -6,7 +6,7 @@ all sequence models), ``model`` (registry name within the kind), ``model_args``,
 ``state_dict``, ``alphabet`` and ``length`` (sequences; None otherwise), ``task_type``,
 ``names``, ``preprocess`` (what predict must repeat: unknown-letter encoding and length
 fitting for sequences; standardisation statistics, time grid, feature names or image
-shape for arrays, see :mod:`seqnet.arrays`), ``config`` (the resolved training config).  Only plain Python types and tensors are
+shape for arrays, see :mod:`seqnet.kinds.arrays`), ``config`` (the resolved training config).  Only plain Python types and tensors are
 stored, so checkpoints load with ``torch.load(..., weights_only=True)``.
 """
 
@@ -49,7 +49,7 @@ class TrainedModel:
         Output names: one per task, class or regression target.
     preprocess : dict
         Sequences: encoding options (``unknown``: ``"zeros"`` or ``"uniform"``).
-        Arrays: see :mod:`seqnet.arrays`.
+        Arrays: see :mod:`seqnet.kinds.arrays`.
     config : dict
         Resolved training configuration.
     kind : str
@@ -71,9 +71,18 @@ class TrainedModel:
     def require_sequences(self, what: str) -> None:
         """Raise InputError unless this is a sequence model (``what`` names the command)."""
         if self.kind != "sequence":
-            from seqnet.models import KIND_NAMES
+            from seqnet.kinds import get
 
-            raise InputError(f"{what} works on sequence models; this model was trained on {KIND_NAMES[self.kind]} input")
+            raise InputError(f"{what} works on sequence models; this model was trained on {get(self.kind).label} input")
+
+    def require_kind(self, kind, source) -> None:
+        """Raise InputError unless inputs of ``kind`` fit this model (``source`` names it)."""
+        if kind.name != self.kind:
+            from seqnet.kinds import get
+
+            mine = get(self.kind)
+            raise InputError(f"{source}: the model was trained on {mine.label} input; give {mine.give}, "
+                             f"not {kind.label} input")
 
 
 def make_checkpoint(

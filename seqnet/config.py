@@ -1,24 +1,34 @@
 """Training configuration: model recipes in YAML, merged with user files and CLI options.
 
-Resolution order (later wins): the packaged recipe of the model
-(``seqnet/configs/<model>.yaml`` for sequence models, ``seqnet/configs/<kind>_<model>.yaml``
-for time-series, table and image models; mirrored in the repository's ``configs/``), a
-user ``--config`` file, then command-line options.  The input kind comes from the input
-options (``--timeseries``, ``--table``, ``--images``; sequences otherwise); a resolved
-config of another kind than sequence records it as ``kind``.  The resolved dict is validated once here
-so the training code can trust it, and is written to the run directory as
-``config.yaml``.
+Resolution order (later wins): the input kind's defaults (``configs/defaults/<kind>.yaml``),
+the model architecture's own defaults (its config dataclass in :mod:`seqnet.models`), the
+model's recipe (``configs/<model>.yaml`` for sequence models, ``configs/<kind>_<model>.yaml``
+for time-series, table and image models; see :mod:`seqnet.recipes`), a user ``--config``
+file, then command-line options.  The input kind comes from the input options
+(``--timeseries``, ``--table``, ``--images``; sequences otherwise); a resolved config of
+another kind than sequence records it as ``kind``.  The resolved dict holds every setting,
+``model_args`` included (so a checkpoint rebuilds the same model even if a default later
+changes); it is validated once here so the training code can trust it, and is written to
+the run directory as ``config.yaml``.
+
+This module uses :mod:`seqnet.models` (the registry); the models never use it.
 """
 
 from __future__ import annotations
 
 import copy
-from importlib import resources
 from pathlib import Path
 
 import yaml
 
+from seqnet import recipes
 from seqnet.errors import ConfigError
+from seqnet.recipes import recipe_name
+
+__all__ = [
+    "DEFAULT_MODEL", "KIND_TRAIN_OPTIONS", "MONITORS", "SCHEMA", "check_keys", "defaults",
+    "dump", "merge", "packaged_recipe", "read_config_file", "recipe_name", "resolve", "validate",
+]
 
 #: Keys a config may hold, per section (``model_args`` is free-form: the model checks it).
 SCHEMA: dict[str, set[str] | None] = {
@@ -32,38 +42,19 @@ SCHEMA: dict[str, set[str] | None] = {
     "device": None,
 }
 
-#: ``data`` keys of each input kind (beyond ``valid_fraction`` and ``test_fraction``).
-DATA_KEYS: dict[str, set[str]] = {
-    "sequence": {"alphabet", "length", "max_length", "unknown"},
-    "timeseries": {"standardize", "series", "time_points"},
-    "table": {"standardize"},
-    "image": {"standardize", "image_shape"},
-}
-
-#: Values of ``data.standardize`` per kind: per gene / per series (time series, done on
-#: each row, no statistics kept), per feature (tables) or per channel (images), with the
-#: training split's mean and standard deviation kept in the checkpoint.
-STANDARDIZE: dict[str, tuple[str, ...]] = {
-    "timeseries": ("gene", "series", "none"),
-    "table": ("feature", "none"),
-    "image": ("channel", "none"),
-}
-
 MONITORS = ("auroc", "loss", "accuracy")
 
 DEFAULT_MODEL = "deepbind"
 
-#: The model each input kind trains when none is named.
-DEFAULT_MODELS = {"sequence": DEFAULT_MODEL, "timeseries": "lstm", "table": "mlp", "image": "lenet"}
-
-
-def recipe_name(model: str, kind: str = "sequence") -> str:
-    """File name of a packaged recipe: ``<model>.yaml``, or ``<kind>_<model>.yaml`` for array kinds."""
-    return f"{model}.yaml" if kind == "sequence" else f"{kind}_{model}.yaml"
+#: Training settings only some input kinds take, and what they are.
+KIND_TRAIN_OPTIONS = {"rc_augment": "reverse complement", "reshuffle": "shuffled negatives"}
 
 
 def packaged_recipe(model: str, kind: str = "sequence") -> dict:
-    """Return the packaged recipe of ``model`` for input ``kind`` as a dict.
+    """Return the packaged recipe of ``model`` for input ``kind``, complete, as a dict.
+
+    The kind's defaults, then the architecture's ``model_args`` defaults, then what the
+    recipe file changes; top-level keys in :data:`SCHEMA` order (as a recipe writes them).
 
     Raises
     ------
@@ -72,12 +63,45 @@ def packaged_recipe(model: str, kind: str = "sequence") -> dict:
     """
     from seqnet.models import registry, unknown_model_message
 
-    if model not in registry(kind):
+    models = registry(kind)
+    if model not in models:
         raise ConfigError(unknown_model_message(model, kind))
-    res = resources.files("seqnet") / "configs" / recipe_name(model, kind)
-    if not res.is_file():
-        raise ConfigError(f"no packaged recipe for model {model!r} ({recipe_name(model, kind)})")
-    return yaml.safe_load(res.read_text())
+    recipe = recipes.read_recipe(model, kind)
+    check_keys(recipe, recipe_name(model, kind))
+    base = merge(recipes.kind_defaults(kind), {"model_args": models[model].hyper_parameters()})
+    cfg = merge(base, recipe)
+    return {key: cfg[key] for key in SCHEMA if key in cfg}
+
+
+def defaults(kind: str = "sequence", model: str | None = None) -> dict:
+    """The defaults a run of input ``kind`` starts from, before any user file or option.
+
+    Parameters
+    ----------
+    kind : str
+        Input kind (``"sequence"``, ``"timeseries"``, ``"table"``, ``"image"``).
+        Default is ``"sequence"``.
+    model : str or None
+        A model name: its complete packaged recipe (:func:`packaged_recipe`, what
+        :func:`resolve` starts from).  None: only the kind's shared ``train`` / ``data``
+        / ``seed`` / ``device`` defaults, which a recipe may change. Default is None.
+
+    Returns
+    -------
+    dict
+        A fresh dict (safe to modify).
+
+    Raises
+    ------
+    ConfigError
+        For an unknown kind or model.
+    """
+    from seqnet import kinds
+
+    kinds.get(kind)  # ConfigError for an unknown kind
+    if model is not None:
+        return packaged_recipe(model, kind)
+    return recipes.kind_defaults(kind)
 
 
 def read_config_file(path: str | Path) -> dict:
@@ -146,7 +170,7 @@ def resolve(
     ----------
     model : str or None
         Model name from the CLI; None takes the config file's ``model`` or the kind's
-        default (:data:`DEFAULT_MODELS`).
+        default (its input kind's ``default_model``).
     config_file : path or None
         A user YAML file.
     overrides : dict or None
@@ -160,20 +184,20 @@ def resolve(
     dict
         The validated config.
     """
-    from seqnet.models import KIND_NAMES
+    from seqnet import kinds
 
     user = read_config_file(config_file) if config_file is not None else {}
     user_kind = user.get("kind")
     if user_kind is not None:
-        if not isinstance(user_kind, str) or user_kind not in DEFAULT_MODELS:
-            raise ConfigError(f"{config_file}: kind must be one of {', '.join(DEFAULT_MODELS)}, got {user_kind!r}")
+        if not isinstance(user_kind, str) or user_kind not in kinds.KINDS:
+            raise ConfigError(f"{config_file}: kind must be one of {', '.join(kinds.KINDS)}, got {user_kind!r}")
         if kind is not None and user_kind != kind:
             raise ConfigError(
-                f"{config_file}: the config is for {KIND_NAMES[user_kind]} input (kind: {user_kind}) but the input is "
-                f"{KIND_NAMES[kind]} data"
+                f"{config_file}: the config is for {kinds.get(user_kind).label} input (kind: {user_kind}) but the "
+                f"input is {kinds.get(kind).label} data"
             )
     kind = kind or user_kind or "sequence"
-    name = model or user.get("model") or DEFAULT_MODELS[kind]
+    name = model or user.get("model") or kinds.get(kind).default_model
     cfg = merge(packaged_recipe(name, kind), user)
     cfg["model"] = name
     if kind != "sequence":
@@ -199,43 +223,17 @@ def _is_num(v) -> bool:
 
 def validate(cfg: dict) -> None:
     """Check value ranges; raise ConfigError naming the option and the expected range."""
-    from seqnet.models import KIND_NAMES
+    from seqnet import kinds
 
     check_keys(cfg, "config")
     kind = cfg.get("kind", "sequence")
-    _need(kind in DATA_KEYS, f"kind must be one of {', '.join(DATA_KEYS)}, got {kind!r}")
-    t, d = cfg["train"], cfg["data"]
-    _need(_is_int(t["epochs"]) and t["epochs"] >= 1, f"epochs must be an integer >= 1, got {t['epochs']!r}")
-    _need(_is_int(t["batch_size"]) and t["batch_size"] >= 1, f"batch size must be an integer >= 1, got {t['batch_size']!r}")
-    _need(_is_num(t["lr"]) and t["lr"] > 0, f"learning rate must be > 0, got {t['lr']!r}")
-    _need(_is_num(t["weight_decay"]) and t["weight_decay"] >= 0, f"weight decay must be >= 0, got {t['weight_decay']!r}")
-    _need(_is_int(t["patience"]) and t["patience"] >= 0, f"patience must be an integer >= 0, got {t['patience']!r}")
-    _need(t["monitor"] in MONITORS, f"monitor must be 'auroc', 'loss' or 'accuracy', got {t['monitor']!r}")
-    foreign = sorted(set(d) - DATA_KEYS[kind] - {"valid_fraction", "test_fraction"})
-    _need(not foreign, f"data.{foreign[0] if foreign else ''} does not apply to {KIND_NAMES[kind]} input")
-    if kind == "sequence":
-        _need(isinstance(t["rc_augment"], bool), f"rc_augment must be true or false, got {t['rc_augment']!r}")
-        _need(isinstance(t.get("reshuffle", False), bool), f"reshuffle must be true or false, got {t.get('reshuffle')!r}")
-        _need(d["alphabet"] in ("dna", "rna", "protein"), f"alphabet must be dna, rna or protein, got {d['alphabet']!r}")
-        _need(d["length"] is None or (_is_int(d["length"]) and d["length"] >= 1), f"length must be an integer >= 1, got {d['length']!r}")
-        _need(_is_int(d["max_length"]) and d["max_length"] >= 1, f"max_length must be an integer >= 1, got {d['max_length']!r}")
-        _need(d["unknown"] in ("zeros", "uniform"), f"unknown must be 'zeros' or 'uniform', got {d['unknown']!r}")
-    else:
-        _need(not t.get("rc_augment"), f"rc_augment (reverse complement) applies to sequence input only, not {KIND_NAMES[kind]} input")
-        _need(not t.get("reshuffle"), f"reshuffle (shuffled negatives) applies to sequence input only, not {KIND_NAMES[kind]} input")
-        std = d.get("standardize")
-        _need(std in STANDARDIZE[kind],
-              f"standardize must be {' or '.join(map(repr, STANDARDIZE[kind]))} for {KIND_NAMES[kind]} input, got {std!r}")
-    if kind == "timeseries":
-        series = d.get("series")
-        _need(series is None or (isinstance(series, list) and series and all(isinstance(v, str) and v for v in series)),
-              f"series must be a list of series names, got {series!r}")
-        tp = d.get("time_points")
-        _need(tp is None or (_is_int(tp) and tp >= 2), f"time points must be an integer >= 2, got {tp!r}")
-    if kind == "image":
-        from seqnet.io.images import parse_shape
-
-        parse_shape(d.get("image_shape"), source="--image-shape / data.image_shape")
+    _need(kind in kinds.KINDS, f"kind must be one of {', '.join(kinds.KINDS)}, got {kind!r}")
+    kind = kinds.get(kind)
+    _check_train(cfg["train"], kind)
+    d = cfg["data"]
+    foreign = sorted(set(d) - kind.data_keys - {"valid_fraction", "test_fraction"})
+    _need(not foreign, f"data.{foreign[0] if foreign else ''} does not apply to {kind.label} input")
+    kind.check_data_config(d)
     for key in ("valid_fraction", "test_fraction"):
         v = d[key]
         _need(_is_num(v) and 0 <= v < 1, f"{key.replace('_', ' ')} must be in [0, 1), got {v!r}")
@@ -243,6 +241,25 @@ def validate(cfg: dict) -> None:
     _need(_is_int(cfg["seed"]) and cfg["seed"] >= 0, f"seed must be an integer >= 0, got {cfg['seed']!r}")
     _need(isinstance(cfg["device"], str), f"device must be a string, got {cfg['device']!r}")
     _need(isinstance(cfg.get("model_args", {}), dict), "model_args must be a mapping")
+
+
+def _check_train(t: dict, kind) -> None:
+    """The ``train`` section: ranges, and kind-specific settings only where the kind has them."""
+    from seqnet import kinds
+
+    _need(_is_int(t["epochs"]) and t["epochs"] >= 1, f"epochs must be an integer >= 1, got {t['epochs']!r}")
+    _need(_is_int(t["batch_size"]) and t["batch_size"] >= 1, f"batch size must be an integer >= 1, got {t['batch_size']!r}")
+    _need(_is_num(t["lr"]) and t["lr"] > 0, f"learning rate must be > 0, got {t['lr']!r}")
+    _need(_is_num(t["weight_decay"]) and t["weight_decay"] >= 0, f"weight decay must be >= 0, got {t['weight_decay']!r}")
+    _need(_is_int(t["patience"]) and t["patience"] >= 0, f"patience must be an integer >= 0, got {t['patience']!r}")
+    _need(t["monitor"] in MONITORS, f"monitor must be 'auroc', 'loss' or 'accuracy', got {t['monitor']!r}")
+    for option, what in KIND_TRAIN_OPTIONS.items():
+        value = t.get(option, False)
+        if option in kind.train_options:
+            _need(isinstance(value, bool), f"{option} must be true or false, got {value!r}")
+        else:
+            owners = " or ".join(k.label for k in kinds.KINDS.values() if option in k.train_options)
+            _need(not value, f"{option} ({what}) applies to {owners} input only, not {kind.label} input")
 
 
 def dump(cfg: dict) -> str:

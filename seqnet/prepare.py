@@ -6,7 +6,7 @@ that any tool opens.  The same library functions as ``seqnet train`` do the work
 ``seqnet train --positives pos.fa --negatives neg.fa`` on prepared files trains on the
 same sequences as ``seqnet train --bed ... --negatives shuffle|genome``:
 
-* BED peaks: :func:`seqnet.data.bed_windows` (re-centred or ``--tile`` windows);
+* BED peaks: :func:`seqnet.kinds.sequence_loaders.bed_windows` (re-centred or ``--tile`` windows);
 * ``shuffle`` negatives: :func:`seqnet.encode.dinucleotide_shuffle_many` with the same
   seed, written as ``<positive id>_shuf`` so that training keeps each negative in its
   positive's split;
@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from seqnet.alphabets import get_alphabet
-from seqnet.errors import ConfigError, InputError
+from seqnet.errors import ConfigError, InputError, opt
 
 __all__ = ["Prepared", "prepare", "read_sequence_table"]
 
@@ -74,13 +74,13 @@ def read_sequence_table(
     header, cells, lines = _read_cells(path)
     if len(cells) == 0:
         raise InputError(f"{path}: no data rows; expected a header row and one row per sequence")
-    wanted = [("--id-column", id_column), ("--seq-column", seq_column)]
+    wanted = [("id_column", id_column), ("seq_column", seq_column)]
     if label_column is not None:
-        wanted.append(("--label-column", label_column))
+        wanted.append(("label_column", label_column))
     for option, name in wanted:
         if name not in header:
             raise InputError(
-                f"{path}: no column {name!r} (columns: {', '.join(header)}); name the column with {option}"
+                f"{path}: no column {name!r} (columns: {', '.join(header)}); name the column with {opt(option)}"
             )
     ids = cells[header.index(id_column)]
     _check_ids(path, ids, lines, id_column)
@@ -104,7 +104,7 @@ def read_sequence_table(
 
 def _shuffled(ids, seqs, alphabet, source: str, seed: int) -> tuple[list[str], list[str]]:
     """Dinucleotide-shuffled copies, exactly as ``seqnet train --negatives shuffle`` makes them."""
-    from seqnet.data import encode_records
+    from seqnet.kinds.sequence_loaders import encode_records
     from seqnet.encode import decode, dinucleotide_shuffle_many
 
     tokens = encode_records(ids, seqs, alphabet, source)
@@ -114,7 +114,7 @@ def _shuffled(ids, seqs, alphabet, source: str, seed: int) -> tuple[list[str], l
 
 def _validated(ids, seqs, alphabet, source: str) -> None:
     """Fail on the first invalid letter, naming the file, record and position."""
-    from seqnet.data import encode_records
+    from seqnet.kinds.sequence_loaders import encode_records
 
     encode_records(ids, seqs, alphabet, source)
 
@@ -164,95 +164,127 @@ def prepare(
     -------
     Prepared
     """
-    from seqnet.io.fasta import read_fasta, write_fasta
+    from seqnet.io.fasta import write_fasta
 
-    modes = [name for name, given in (("--positives", positives), ("--bed", bed), ("--table", table)) if given is not None]
-    if len(modes) != 1:
-        raise ConfigError(
-            "name the positives one way: --positives POS.fa, --bed PEAKS.bed --genome GENOME.fa, or --table SEQS.tsv"
-            + (f" (got {' and '.join(modes)})" if modes else "")
-        )
-    mode = modes[0]
-    if mode != "--bed":
-        for option, given in (("--genome", genome), ("--tile", tile or None), ("--length", length)):
-            if given is not None:
-                raise ConfigError(f"{option} goes with --bed")
-    if mode != "--table" and label_column is not None:
-        raise ConfigError("--label-column goes with --table")
-    if length is not None and length < 1:
-        raise ConfigError(f"--length must be >= 1, got {length}")
-    negatives = None if negatives is None else str(negatives)
-    if negatives == "genome" and mode != "--bed":
-        raise ConfigError("--negatives genome needs --bed PEAKS.bed --genome GENOME.fa")
+    mode = _mode(positives, bed, table, genome, tile, length, label_column, negatives)
     if Path(out_positives).resolve() == Path(out_negatives).resolve():
-        raise ConfigError(f"--out-positives and --out-negatives name the same file: {out_positives}")
+        raise ConfigError(f"{opt('out_positives')} and {opt('out_negatives')} name the same file: {out_positives}")
     alpha = get_alphabet(alphabet)
-
-    neg_ids: list[str] | None = None
-    neg_seqs: list[str] | None = None
-    if mode == "--bed":
-        from seqnet.data import bed_windows
-
-        if genome is None:
-            raise ConfigError("--bed needs --genome GENOME.fa")
-        if alpha.name != "dna":
-            raise ConfigError("--bed/--genome input is DNA; drop --alphabet or use --alphabet dna")
-        length = 200 if length is None else length
-        fa, intervals, pos_ids, pos_seqs = bed_windows(bed, genome, length=length, tile=tile)
-        source = str(genome)
-        if negatives == "genome":
-            from seqnet.io.genome import sample_background
-
-            neg_ids, neg_seqs = sample_background(fa, len(pos_ids), length, exclude=intervals, gc_like=pos_seqs,
-                                                  seed=seed)
-    elif mode == "--positives":
-        pos_ids, pos_seqs = read_fasta(positives)
-        source = str(positives)
+    negatives = None if negatives is None else str(negatives)
+    if mode == "bed":
+        rec = _from_bed(bed, genome, alpha, 200 if length is None else length, tile, negatives, seed)
+    elif mode == "positives":
+        rec = _Records(*_read_fasta(positives), source=str(positives), negatives=negatives)
     else:
-        ids, seqs, labels = read_sequence_table(table, id_column=id_column, seq_column=seq_column,
-                                                label_column=label_column)
-        source = str(table)
-        if labels is None:
-            pos_ids, pos_seqs = ids, seqs
-        else:
-            pos_ids = [i for i, y in zip(ids, labels) if y]
-            pos_seqs = [s for s, y in zip(seqs, labels) if y]
-            if not pos_ids:
-                raise InputError(f"{table}: no rows labelled 1 in column {label_column!r}; expected some positives")
-            if not labels.all():
-                if negatives is not None:
-                    raise ConfigError(
-                        f"{table}: {int((~labels).sum())} rows are labelled 0 in column {label_column!r} and are the "
-                        f"negatives; drop --negatives {negatives}"
-                    )
-                neg_ids = [i for i, y in zip(ids, labels) if not y]
-                neg_seqs = [s for s, y in zip(seqs, labels) if not y]
-                negatives = f"rows labelled 0 in {label_column}"
-    if negatives is None:
+        rec = _from_table(table, id_column, seq_column, label_column, negatives)
+    if rec.negatives is None:
         raise ConfigError(
-            "name the negatives: --negatives shuffle, --negatives genome (with --bed) or --negatives NEG.fa"
+            f"name the negatives: {opt('negatives')} shuffle, {opt('negatives')} genome (with {opt('bed')}) "
+            f"or {opt('negatives')} NEG.fa"
             + (f" ({table} has no rows labelled 0 in column {label_column!r})" if label_column else "")
         )
-
-    _validated(pos_ids, pos_seqs, alpha, source)
-    if neg_ids is None:
-        if negatives == "shuffle":
-            neg_ids, neg_seqs = _shuffled(pos_ids, pos_seqs, alpha, source, seed)
-        else:
-            neg_ids, neg_seqs = read_fasta(negatives)
-            clash = set(pos_ids).intersection(neg_ids)
-            if clash:
-                first = sorted(clash)[:3]
-                raise InputError(
-                    f"{negatives}: {len(clash)} record ids also occur among the positives "
-                    f"(first: {', '.join(map(repr, first))}); ids must be unique across positives and negatives"
-                )
-            _validated(neg_ids, neg_seqs, alpha, negatives)
-    elif mode == "--table":
-        _validated(neg_ids, neg_seqs, alpha, source)
+    _validated(rec.pos_ids, rec.pos_seqs, alpha, rec.source)
+    _complete_negatives(rec, alpha, seed, from_table=mode == "table")
     for out in (out_positives, out_negatives):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
     # Everything is read and checked before the first byte is written.
-    write_fasta(out_positives, pos_ids, pos_seqs)
-    write_fasta(out_negatives, neg_ids, neg_seqs)
-    return Prepared(n_positives=len(pos_ids), n_negatives=len(neg_ids), negatives=negatives)
+    write_fasta(out_positives, rec.pos_ids, rec.pos_seqs)
+    write_fasta(out_negatives, rec.neg_ids, rec.neg_seqs)
+    return Prepared(n_positives=len(rec.pos_ids), n_negatives=len(rec.neg_ids), negatives=rec.negatives)
+
+
+@dataclass
+class _Records:
+    """Positives and (when already known) negatives, with where they came from."""
+
+    pos_ids: list[str]
+    pos_seqs: list[str]
+    source: str
+    negatives: str | None
+    neg_ids: list[str] | None = None
+    neg_seqs: list[str] | None = None
+
+
+def _read_fasta(path) -> tuple[list[str], list[str]]:
+    from seqnet.io.fasta import read_fasta
+
+    return read_fasta(path)
+
+
+def _mode(positives, bed, table, genome, tile, length, label_column, negatives) -> str:
+    """Which input names the positives (``"positives"``, ``"bed"`` or ``"table"``), with
+    the options that go with it checked."""
+    from seqnet.inputs import one_of
+
+    mode = one_of({"positives": positives is not None, "bed": bed is not None, "table": table is not None},
+                  "name the positives one way",
+                  f"{opt('positives')} POS.fa, {opt('bed')} PEAKS.bed {opt('genome')} GENOME.fa, or {opt('table')} SEQS.tsv")
+    if mode != "bed":
+        for option, given in (("genome", genome), ("tile", tile or None), ("length", length)):
+            if given is not None:
+                raise ConfigError(f"{opt(option)} goes with {opt('bed')}")
+    if mode != "table" and label_column is not None:
+        raise ConfigError(f"{opt('label_column')} goes with {opt('table')}")
+    if length is not None and length < 1:
+        raise ConfigError(f"{opt('length')} must be >= 1, got {length}")
+    if negatives is not None and str(negatives) == "genome" and mode != "bed":
+        raise ConfigError(f"{opt('negatives')} genome needs {opt('bed')} PEAKS.bed {opt('genome')} GENOME.fa")
+    if mode == "bed" and genome is None:
+        raise ConfigError(f"{opt('bed')} needs {opt('genome')} GENOME.fa")
+    return mode
+
+
+def _from_bed(bed, genome, alpha, length: int, tile: bool, negatives, seed: int) -> _Records:
+    """BED windows as positives; with ``negatives="genome"``, GC-matched background too."""
+    from seqnet.kinds.sequence_loaders import bed_windows
+
+    if alpha.name != "dna":
+        raise ConfigError(f"{opt('bed')}/{opt('genome')} input is DNA; drop {opt('alphabet')} or use {opt('alphabet')} dna")
+    fa, intervals, pos_ids, pos_seqs = bed_windows(bed, genome, length=length, tile=tile)
+    rec = _Records(pos_ids, pos_seqs, source=str(genome), negatives=negatives)
+    if negatives == "genome":
+        from seqnet.io.genome import sample_background
+
+        rec.neg_ids, rec.neg_seqs = sample_background(fa, len(pos_ids), length, exclude=intervals, gc_like=pos_seqs,
+                                                      seed=seed)
+    return rec
+
+
+def _from_table(table, id_column: str, seq_column: str, label_column: str | None, negatives) -> _Records:
+    """A sequence table's rows: all positives, or split by a 0/1 label column."""
+    ids, seqs, labels = read_sequence_table(table, id_column=id_column, seq_column=seq_column, label_column=label_column)
+    if labels is None:
+        return _Records(ids, seqs, source=str(table), negatives=negatives)
+    rec = _Records([i for i, y in zip(ids, labels) if y], [s for s, y in zip(seqs, labels) if y], source=str(table),
+                   negatives=negatives)
+    if not rec.pos_ids:
+        raise InputError(f"{table}: no rows labelled 1 in column {label_column!r}; expected some positives")
+    if not labels.all():
+        if negatives is not None:
+            raise ConfigError(
+                f"{table}: {int((~labels).sum())} rows are labelled 0 in column {label_column!r} and are the "
+                f"negatives; drop {opt('negatives')} {negatives}"
+            )
+        rec.neg_ids = [i for i, y in zip(ids, labels) if not y]
+        rec.neg_seqs = [s for s, y in zip(seqs, labels) if not y]
+        rec.negatives = f"rows labelled 0 in {label_column}"
+    return rec
+
+
+def _complete_negatives(rec: _Records, alpha, seed: int, *, from_table: bool) -> None:
+    """Shuffle or read the negatives when the input did not bring them; validate them."""
+    if rec.neg_ids is None:
+        if rec.negatives == "shuffle":
+            rec.neg_ids, rec.neg_seqs = _shuffled(rec.pos_ids, rec.pos_seqs, alpha, rec.source, seed)
+            return
+        rec.neg_ids, rec.neg_seqs = _read_fasta(rec.negatives)
+        clash = set(rec.pos_ids).intersection(rec.neg_ids)
+        if clash:
+            first = sorted(clash)[:3]
+            raise InputError(
+                f"{rec.negatives}: {len(clash)} record ids also occur among the positives "
+                f"(first: {', '.join(map(repr, first))}); ids must be unique across positives and negatives"
+            )
+        _validated(rec.neg_ids, rec.neg_seqs, alpha, rec.negatives)
+    elif from_table:
+        _validated(rec.neg_ids, rec.neg_seqs, alpha, rec.source)

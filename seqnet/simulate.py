@@ -160,123 +160,18 @@ def simulate(
     (decoys; in the multi-label set, any) and the headers and labels describe what was
     planted.  With the defaults every draw fits.
     """
-    n = _check_int("n", n, minimum=1)
-    length = _check_int("length", length, minimum=1)
-    seed = _check_int("seed", seed, minimum=0)
-    gc = _check_float("gc", gc)
-    planted_probability = _check_float("planted_probability", planted_probability)
-    if not 0.0 < gc < 1.0:
-        raise ConfigError(f"gc must be strictly between 0 and 1, got {gc}")
-    if not 0.0 <= planted_probability <= 1.0:
-        raise ConfigError(f"planted_probability must be in [0, 1], got {planted_probability}")
-
+    settings = _checked_settings(n, length, seed, gc, planted_probability, gzip)
     requested, truth = _resolve_motifs(DEFAULT_MOTIFS if motifs is None else motifs)
-    widest = max(m.width for m in truth)
-    if length < 2 * widest:
-        raise ConfigError(
-            f"length {length} is too short: it must be at least twice the widest motif "
-            f"({widest} bp), i.e. >= {2 * widest}"
-        )
+    _check_length(settings.length, truth)
     columns = _column_names(truth)
-    background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
+    paths = _output_paths(out_dir, settings.gzip)
 
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"output folder {out} exists and is not a folder")
-    out.mkdir(parents=True, exist_ok=True)
-    suffix = ".fa.gz" if gzip else ".fa"
-    paths = {
-        "positives": out / f"positives{suffix}",
-        "negatives": out / f"negatives{suffix}",
-        "multilabel": out / f"multilabel{suffix}",
-        "labels": out / "labels.tsv",
-        "motifs": out / "motifs.meme",
-        "simulation": out / "simulation.json",
-    }
-
-    # One independent stream per file, so e.g. the multi-label set does not change
-    # when the binary generator changes how many numbers it draws.
-    rng_pos, rng_neg, rng_multi = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
-    n_motifs = len(truth)
-    widths = np.array([m.width for m in truth])
-
-    # Binary task: target sites (index 0, 1-2 copies) in TARGET_FRACTION of positives,
-    # decoys of motifs 1.. in both classes.
-    has_target = rng_pos.random(n) < TARGET_FRACTION
-    n_target = np.where(has_target, rng_pos.integers(1, 3, size=n), 0)
-    pos_decoys = rng_pos.random((n, n_motifs - 1)) < DECOY_PROBABILITY
-    pos_plans = [
-        ([0] * int(n_target[i]), [j + 1 for j in np.flatnonzero(pos_decoys[i])]) for i in range(n)
-    ]
-    neg_decoys = rng_neg.random((n, n_motifs - 1)) < DECOY_PROBABILITY
-    neg_plans = [([], [j + 1 for j in np.flatnonzero(neg_decoys[i])]) for i in range(n)]
-    pos_tokens, pos_sites = _generate(rng_pos, pos_plans, length, background, truth, widths)
-    neg_tokens, neg_sites = _generate(rng_neg, neg_plans, length, background, truth, widths)
-
-    # Multi-label task: every motif independently, one site each; all sites optional.
-    present = rng_multi.random((n, n_motifs)) < planted_probability
-    multi_plans = [([], list(np.flatnonzero(present[i]))) for i in range(n)]
-    multi_tokens, multi_sites = _generate(rng_multi, multi_plans, length, background, truth, widths)
-    labels = np.zeros((n, n_motifs), dtype=np.uint8)
-    for i, sites in enumerate(multi_sites):
-        for j, _, _ in sites:
-            labels[i, j] = 1
-
-    digits = max(5, len(str(n)))
-    pos_ids = [f"sim_pos_{i + 1:0{digits}d}" for i in range(n)]
-    neg_ids = [f"sim_neg_{i + 1:0{digits}d}" for i in range(n)]
-    multi_ids = [f"sim_{i + 1:0{digits}d}" for i in range(n)]
-
-    for key, ids, tokens, sites in (
-        ("positives", pos_ids, pos_tokens, pos_sites),
-        ("negatives", neg_ids, neg_tokens, neg_sites),
-        ("multilabel", multi_ids, multi_tokens, multi_sites),
-    ):
-        data = _fasta_bytes(ids, tokens, sites, columns)
-        if gzip:
-            # mtime=0 and no file name in the header keep the bytes reproducible.
-            data = _gzip.compress(data, compresslevel=6, mtime=0)
-        write_bytes_atomic(paths[key], data)
-
-    table = ["\t".join(["id", *columns])]
-    table += ["\t".join([rid, *map(str, row)]) for rid, row in zip(multi_ids, labels.tolist())]
-    write_bytes_atomic(paths["labels"], ("\n".join(table) + "\n").encode("ascii"))
-
-    write_meme(paths["motifs"], truth, background=background)
-
-    from seqnet import __version__
-
-    provenance = {
-        "generator": "seqnet.simulate",
-        "seqnet_version": __version__,
-        "seed": seed,
-        "n": n,
-        "length": length,
-        "gc": gc,
-        "planted_probability": planted_probability,
-        "gzip": bool(gzip),
-        "background": {"model": "iid", **{k: round(v, 12) for k, v in zip("ACGT", background.tolist())}},
-        "binary_task": {
-            "target": columns[0],
-            "target_fraction": TARGET_FRACTION,
-            "target_sites_per_positive": [1, 2],
-            "decoy_probability": DECOY_PROBABILITY,
-        },
-        "jaspar_release": _jaspar_release_used(motifs),
-        "motifs": [
-            {
-                "requested": req,
-                "id": m.name,
-                "tf_name": m.alt_name,
-                "column": col,
-                "width": m.width,
-                "consensus": m.consensus(),
-            }
-            for req, m, col in zip(requested, truth, columns)
-        ],
-        "files": {key: p.name for key, p in paths.items()},
-        "fasta_header": "<id> sites=<column>:<0-based start>:<strand>,... (or sites=none)",
-    }
+    records = _draw_records(settings, truth)
+    for record in records:
+        _write_fasta(paths[record.key], record, columns, settings.gzip)
+    _write_labels(paths["labels"], records[-1], len(truth), columns)
+    write_meme(paths["motifs"], truth, background=settings.background)
+    provenance = _provenance(settings, motifs, requested, truth, columns, paths)
     write_bytes_atomic(paths["simulation"], (json.dumps(provenance, indent=2) + "\n").encode("utf-8"))
 
     return SimulatedData(
@@ -292,6 +187,61 @@ def simulate(
 
 
 # -- argument checks ------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Settings:
+    """The checked scalar arguments of :func:`simulate`, plus the background they imply."""
+
+    n: int
+    length: int
+    seed: int
+    gc: float
+    planted_probability: float
+    gzip: bool
+    background: np.ndarray  # (4,) ACGT probabilities
+
+
+def _checked_settings(n, length, seed, gc, planted_probability, gzip) -> _Settings:
+    """Type- and range-check the scalar arguments of :func:`simulate`."""
+    n = _check_int("n", n, minimum=1)
+    length = _check_int("length", length, minimum=1)
+    seed = _check_int("seed", seed, minimum=0)
+    gc = _check_float("gc", gc)
+    planted_probability = _check_float("planted_probability", planted_probability)
+    if not 0.0 < gc < 1.0:
+        raise ConfigError(f"gc must be strictly between 0 and 1, got {gc}")
+    if not 0.0 <= planted_probability <= 1.0:
+        raise ConfigError(f"planted_probability must be in [0, 1], got {planted_probability}")
+    background = np.array([(1 - gc) / 2, gc / 2, gc / 2, (1 - gc) / 2])
+    return _Settings(n, length, seed, gc, planted_probability, bool(gzip), background)
+
+
+def _check_length(length: int, motifs: list[Motif]) -> None:
+    """Sequences must hold at least two sites of the widest motif."""
+    widest = max(m.width for m in motifs)
+    if length < 2 * widest:
+        raise ConfigError(
+            f"length {length} is too short: it must be at least twice the widest motif "
+            f"({widest} bp), i.e. >= {2 * widest}"
+        )
+
+
+def _output_paths(out_dir: str | os.PathLike, gzip: bool) -> dict[str, Path]:
+    """Create the output folder; the path of each file, by key."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"output folder {out} exists and is not a folder")
+    out.mkdir(parents=True, exist_ok=True)
+    suffix = ".fa.gz" if gzip else ".fa"
+    return {
+        "positives": out / f"positives{suffix}",
+        "negatives": out / f"negatives{suffix}",
+        "multilabel": out / f"multilabel{suffix}",
+        "labels": out / "labels.tsv",
+        "motifs": out / "motifs.meme",
+        "simulation": out / "simulation.json",
+    }
 
 
 def _check_int(name: str, value, *, minimum: int) -> int:
@@ -367,6 +317,65 @@ def _column_names(motifs: list[Motif]) -> list[str]:
 
 
 # -- generation -----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Records:
+    """The records of one FASTA file: ids, ``(N, L)`` uint8 tokens and planted sites.
+
+    ``sites[i]`` lists ``(motif index, start, strand)`` of record ``i``, sorted by start.
+    """
+
+    key: str
+    ids: list[str]
+    tokens: np.ndarray
+    sites: list[list[tuple[int, int, str]]]
+
+
+def _draw_records(settings: _Settings, truth: list[Motif]) -> list[_Records]:
+    """Positives, negatives and multi-label records, in that order."""
+    n, n_motifs = settings.n, len(truth)
+    # One independent stream per file, so e.g. the multi-label set does not change
+    # when the binary generator changes how many numbers it draws.
+    rng_pos, rng_neg, rng_multi = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(3)
+    )
+    plans = {
+        "positives": (rng_pos, _positive_plans(rng_pos, n, n_motifs)),
+        "negatives": (rng_neg, _negative_plans(rng_neg, n, n_motifs)),
+        "multilabel": (rng_multi, _multilabel_plans(rng_multi, n, n_motifs, settings.planted_probability)),
+    }
+    digits = max(5, len(str(n)))
+    prefixes = {"positives": "sim_pos_", "negatives": "sim_neg_", "multilabel": "sim_"}
+    widths = np.array([m.width for m in truth])
+    records = []
+    for key, (rng, key_plans) in plans.items():
+        tokens, sites = _generate(rng, key_plans, settings.length, settings.background, truth, widths)
+        ids = [f"{prefixes[key]}{i + 1:0{digits}d}" for i in range(n)]
+        records.append(_Records(key, ids, tokens, sites))
+    return records
+
+
+def _positive_plans(rng: np.random.Generator, n: int, n_motifs: int) -> list[tuple[list[int], list[int]]]:
+    """Target sites (index 0, 1-2 copies) in TARGET_FRACTION of positives, plus decoys."""
+    has_target = rng.random(n) < TARGET_FRACTION
+    n_target = np.where(has_target, rng.integers(1, 3, size=n), 0)
+    decoys = rng.random((n, n_motifs - 1)) < DECOY_PROBABILITY
+    return [([0] * int(n_target[i]), [j + 1 for j in np.flatnonzero(decoys[i])]) for i in range(n)]
+
+
+def _negative_plans(rng: np.random.Generator, n: int, n_motifs: int) -> list[tuple[list[int], list[int]]]:
+    """Decoys of motifs 1.. only, at the same rate as in the positives."""
+    decoys = rng.random((n, n_motifs - 1)) < DECOY_PROBABILITY
+    return [([], [j + 1 for j in np.flatnonzero(decoys[i])]) for i in range(n)]
+
+
+def _multilabel_plans(
+    rng: np.random.Generator, n: int, n_motifs: int, planted_probability: float
+) -> list[tuple[list[int], list[int]]]:
+    """Every motif independently, one site each; all sites optional."""
+    present = rng.random((n, n_motifs)) < planted_probability
+    return [([], list(np.flatnonzero(present[i]))) for i in range(n)]
 
 
 def _generate(
@@ -453,3 +462,70 @@ def _fasta_bytes(
         chunks.append(b"\n".join(raw[k : k + _LINE_WIDTH] for k in range(0, length, _LINE_WIDTH)))
         chunks.append(b"\n")
     return b"".join(chunks)
+
+
+def _write_fasta(path: Path, records: _Records, columns: list[str], gzip: bool) -> None:
+    """Write one FASTA file, gzip-compressed when asked."""
+    data = _fasta_bytes(records.ids, records.tokens, records.sites, columns)
+    if gzip:
+        # mtime=0 and no file name in the header keep the bytes reproducible.
+        data = _gzip.compress(data, compresslevel=6, mtime=0)
+    write_bytes_atomic(path, data)
+
+
+def _write_labels(path: Path, records: _Records, n_motifs: int, columns: list[str]) -> None:
+    """Write ``labels.tsv``: 1 where a record carries a site of the column's motif."""
+    labels = np.zeros((len(records.ids), n_motifs), dtype=np.uint8)
+    for i, sites in enumerate(records.sites):
+        for j, _, _ in sites:
+            labels[i, j] = 1
+    table = ["\t".join(["id", *columns])]
+    table += ["\t".join([rid, *map(str, row)]) for rid, row in zip(records.ids, labels.tolist())]
+    write_bytes_atomic(path, ("\n".join(table) + "\n").encode("ascii"))
+
+
+def _provenance(
+    settings: _Settings,
+    motifs,
+    requested: list[str],
+    truth: list[Motif],
+    columns: list[str],
+    paths: dict[str, Path],
+) -> dict:
+    """The content of ``simulation.json``; ``motifs`` is the argument as given."""
+    from seqnet import __version__
+
+    return {
+        "generator": "seqnet.simulate",
+        "seqnet_version": __version__,
+        "seed": settings.seed,
+        "n": settings.n,
+        "length": settings.length,
+        "gc": settings.gc,
+        "planted_probability": settings.planted_probability,
+        "gzip": settings.gzip,
+        "background": {
+            "model": "iid",
+            **{k: round(v, 12) for k, v in zip("ACGT", settings.background.tolist())},
+        },
+        "binary_task": {
+            "target": columns[0],
+            "target_fraction": TARGET_FRACTION,
+            "target_sites_per_positive": [1, 2],
+            "decoy_probability": DECOY_PROBABILITY,
+        },
+        "jaspar_release": _jaspar_release_used(motifs),
+        "motifs": [
+            {
+                "requested": req,
+                "id": m.name,
+                "tf_name": m.alt_name,
+                "column": col,
+                "width": m.width,
+                "consensus": m.consensus(),
+            }
+            for req, m, col in zip(requested, truth, columns)
+        ],
+        "files": {key: p.name for key, p in paths.items()},
+        "fasta_header": "<id> sites=<column>:<0-based start>:<strand>,... (or sites=none)",
+    }

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from seqnet.errors import ConfigError, InputError
+from seqnet.errors import ConfigError, InputError, opt
 from seqnet.utils import write_text_atomic
 
 __all__ = ["SUMMARY_COLUMNS", "parse_named", "summarize", "summary_table", "write_index"]
@@ -181,15 +181,15 @@ def summary_table(
     """
     metrics, motifs = dict(metrics or {}), dict(motifs or {})
     if not runs:
-        raise ConfigError("give at least one --run NAME=RUN_DIR")
+        raise ConfigError(f"give at least one {opt('runs')} NAME=RUN_DIR")
     if top < 0:
-        raise ConfigError(f"--top must be >= 0, got {top}")
+        raise ConfigError(f"{opt('top')} must be >= 0, got {top}")
     if not 0 < max_q <= 1:
-        raise ConfigError(f"--max-q must be in (0, 1], got {max_q}")
-    for option, named in (("--metrics", metrics), ("--motifs", motifs)):
+        raise ConfigError(f"{opt('max_q')} must be in (0, 1], got {max_q}")
+    for option, named in (("metrics", metrics), ("motifs", motifs)):
         unknown = [n for n in named if n not in runs]
         if unknown:
-            raise ConfigError(f"{option} {unknown[0]}=...: no --run named {unknown[0]!r} (runs: {', '.join(runs)})")
+            raise ConfigError(f"{opt(option)} {unknown[0]}=...: no {opt('runs')} named {unknown[0]!r} (runs: {', '.join(runs)})")
     rows = []
     for name, run in runs.items():
         run = Path(run)

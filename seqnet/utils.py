@@ -12,7 +12,7 @@ from typing import Iterator
 
 import numpy as np
 
-from seqnet.errors import ConfigError
+from seqnet.errors import ConfigError, opt
 
 
 @contextlib.contextmanager
@@ -48,9 +48,9 @@ def check_out_dir(out: str | os.PathLike, overwrite: bool) -> Path:
     """
     out = Path(out)
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out}: exists and is not a directory")
+        raise ConfigError(f"{opt('out')} {out}: exists and is not a directory")
     if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise ConfigError(f"--out {out}: directory exists and is not empty; pass --overwrite or choose another directory")
+        raise ConfigError(f"{opt('out')} {out}: directory exists and is not empty; pass {opt('overwrite')} or choose another directory")
     return out
 
 
@@ -127,6 +127,6 @@ def resolve_device(name: str = "auto"):
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ConfigError(f"--device {name}: CUDA is not available on this machine; use --device cpu or auto")
+            raise ConfigError(f"{opt('device')} {name}: CUDA is not available on this machine; use {opt('device')} cpu or auto")
         return torch.device(name)
     raise ConfigError(f"unknown device {name!r}; expected auto, cpu or cuda[:N]")

@@ -91,3 +91,13 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def flag_spelling():
+    """Messages name parameters as the command line does (``--batch-size``), as in the CLI."""
+    from seqnet.cli import flag_of
+    from seqnet.errors import spelled_as_flags
+
+    with spelled_as_flags(flag_of):
+        yield

@@ -10,11 +10,20 @@ import pytest
 import torch
 
 from conftest import write
-from seqnet.arrays import ArraySet, fit_standardizer, standardize
-from seqnet.data import split_indices
+from seqnet import kinds
+from seqnet.datasets import ArraySet, split_indices
 from seqnet.errors import ConfigError, InputError
 from seqnet.io.tables import read_features, read_labels
 from seqnet.metrics import format_table, regression_metrics, score
+from seqnet.training import TrainSettings
+
+
+def fit_standardizer(data: ArraySet) -> dict:
+    return kinds.of(data).fit_standardizer(data)
+
+
+def standardize(x: np.ndarray, kind: str, stats: dict) -> np.ndarray:
+    return kinds.get(kind).apply_standardizer(x, stats)
 
 
 def test_read_features(tmp_path):
@@ -114,7 +123,7 @@ def test_regression_metrics_exact():
 
 def test_fit_on_arrays_regression_and_monitor_accuracy():
     from seqnet.models import build_model
-    from seqnet.train import fit
+    from seqnet.training import fit
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(120, 5)).astype(np.float32)
@@ -123,19 +132,19 @@ def test_fit_on_arrays_regression_and_monitor_accuracy():
                     task_type="regression", names=["v"], kind="table")
     torch.manual_seed(0)
     model = build_model("softmax", "table", input_shape=[5], n_outputs=1)
-    result = fit(model, data.subset(np.arange(100)), data.subset(np.arange(100, 120)), epochs=60, batch_size=16,
-                 lr=0.05, patience=60, monitor="auroc", seed=0)  # auroc is undefined for regression: loss decides
+    result = fit(model, data.subset(np.arange(100)), data.subset(np.arange(100, 120)), TrainSettings(epochs=60, batch_size=16, lr=0.05, patience=60, monitor="auroc", seed=0))  # auroc is undefined for regression: loss decides
     losses = [r["valid_loss"] for r in result.history]
     assert min(losses) < 0.01 and result.best_epoch == int(np.argmin(losses)) + 1
     assert set(result.history[0]) == {"epoch", "train_loss", "valid_loss", "valid_pearson", "seconds"}
     with pytest.raises(ConfigError, match="monitor 'accuracy' needs a multi-class task; this one is regression"):
-        fit(model, data, None, epochs=1, batch_size=8, lr=0.01, monitor="accuracy")
+        fit(model, data, None, TrainSettings(epochs=1, batch_size=8, lr=0.01, monitor="accuracy"))
     with pytest.raises(ConfigError, match="reverse-complement augmentation applies to sequences, not table input"):
-        fit(model, data, None, epochs=1, batch_size=8, lr=0.01, rc_augment=True)
+        fit(model, data, None, TrainSettings(epochs=1, batch_size=8, lr=0.01, rc_augment=True))
 
 
 def test_real_yeast_and_mnist_load(shared_data):
-    from seqnet.arrays import load_images, load_timeseries
+    from seqnet.kinds.image import load_images
+    from seqnet.kinds.timeseries import load_timeseries
 
     d = shared_data / "yeast_cell_cycle"
     ts = load_timeseries(d / "spellman1998_log_ratios.tsv.gz", d / "conditions.tsv", d / "phase_labels.tsv")
@@ -151,9 +160,10 @@ def test_real_yeast_and_mnist_load(shared_data):
 
 @pytest.mark.gpu
 def test_fit_arrays_on_cuda_with_bf16_autocast():
+    from seqnet.inference import predict
+    from seqnet.kinds.arrays import ArrayInputs
     from seqnet.models import build_model
-    from seqnet.predict import predict_arrays
-    from seqnet.train import fit
+    from seqnet.training import fit
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 8, 2)).astype(np.float32)
@@ -162,8 +172,7 @@ def test_fit_arrays_on_cuda_with_bf16_autocast():
                     kind="timeseries", mask=np.ones_like(x, dtype=bool))
     for name in ("lstm", "cnn"):
         model = build_model(name, "timeseries", input_shape=[8, 2], n_outputs=2, with_mask=True).cuda()
-        result = fit(model, data.subset(np.arange(160)), data.subset(np.arange(160, 200)), epochs=15, batch_size=16,
-                     lr=0.01, patience=15, monitor="accuracy", seed=0, device="cuda")
+        result = fit(model, data.subset(np.arange(160)), data.subset(np.arange(160, 200)), TrainSettings(epochs=15, batch_size=16, lr=0.01, patience=15, monitor="accuracy", seed=0, device="cuda"))
         assert max(r["valid_accuracy"] for r in result.history) > 0.8
-        prob = predict_arrays(model, x, mask=data.mask, task_type="multiclass", device="cuda")
+        prob = predict(model, ArrayInputs(x, data.mask), task_type="multiclass", device="cuda")
         assert prob.shape == (200, 2)

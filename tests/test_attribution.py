@@ -13,7 +13,8 @@ from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributio
 from seqnet.encode import center_fit, encode, one_hot
 from seqnet.errors import ConfigError, InputError
 from seqnet.models import build_model
-from seqnet.predict import predict_logits
+from seqnet.inference import logits
+from seqnet.kinds.sequence import SequenceInputs
 
 N_TOKEN = DNA.unknown
 
@@ -61,7 +62,7 @@ def linear():
 def test_saliency_of_a_linear_model_is_weights_times_input(linear):
     model, tok = linear
     for target in (0, 1):
-        sal = saliency(model, tok, alphabet="dna", target=target)
+        sal = saliency(model, SequenceInputs(tok, "dna"), target=target)
         assert sal.shape == (6, 4, 20) and sal.dtype == np.float32
         grad = linear_gradient(model, target, 20)
         expected = grad[None] * one_hot(tok, "dna")  # N columns are all-zero
@@ -73,7 +74,7 @@ def test_saliency_of_a_linear_model_is_weights_times_input(linear):
 
 def test_ism_of_a_linear_model_is_the_analytic_difference(linear):
     model, tok = linear
-    ism = in_silico_mutagenesis(model, tok, alphabet="dna", target=1, batch_size=7)
+    ism = in_silico_mutagenesis(model, SequenceInputs(tok, "dna"), target=1, batch_size=7)
     grad = linear_gradient(model, 1, 20)
     x = one_hot(tok, "dna")
     observed = (grad[None] * x).sum(axis=1, keepdims=True)  # gradient at the observed letter
@@ -85,9 +86,9 @@ def test_ism_of_a_linear_model_is_the_analytic_difference(linear):
 
 def test_uniform_unknown_still_zero_at_n(linear):
     model, tok = linear
-    sal = saliency(model, tok, alphabet="dna", unknown="uniform")
+    sal = saliency(model, SequenceInputs(tok, "dna", unknown="uniform"))
     assert np.all(sal[2] == 0) and np.all(sal[1][:, 5:8] == 0)
-    ism = in_silico_mutagenesis(model, tok, alphabet="dna", unknown="uniform")
+    ism = in_silico_mutagenesis(model, SequenceInputs(tok, "dna", unknown="uniform"))
     assert np.all(ism[2] == 0)
 
 
@@ -102,40 +103,40 @@ def deepbind():
 
 def test_ism_matches_brute_force_on_a_nonlinear_model(deepbind):
     model, tok = deepbind
-    ism = in_silico_mutagenesis(model, tok[:2], alphabet="dna", target=1)
-    ref = predict_logits(model, tok[:2], alphabet=DNA)[:, 1].numpy()
+    ism = in_silico_mutagenesis(model, SequenceInputs(tok[:2], "dna"), target=1)
+    ref = logits(model, SequenceInputs(tok[:2], DNA))[:, 1].numpy()
     for i, p, c in [(0, 0, 2), (0, 7, 1), (1, 15, 0), (1, 3, 3)]:
         mutant = tok[i : i + 1].copy()
         if mutant[0, p] == c:
             assert ism[i, c, p] == 0
             continue
         mutant[0, p] = c
-        delta = predict_logits(model, mutant, alphabet=DNA)[0, 1].item() - ref[i]
+        delta = logits(model, SequenceInputs(mutant, DNA))[0, 1].item() - ref[i]
         assert ism[i, c, p] == pytest.approx(delta, abs=1e-5)
 
 
 def test_batch_size_independence(deepbind):
     model, tok = deepbind
-    np.testing.assert_allclose(saliency(model, tok, alphabet="dna", batch_size=1),
-                               saliency(model, tok, alphabet="dna", batch_size=64), atol=1e-6)
-    np.testing.assert_allclose(in_silico_mutagenesis(model, tok, alphabet="dna", batch_size=5),
-                               in_silico_mutagenesis(model, tok, alphabet="dna", batch_size=256),
+    np.testing.assert_allclose(saliency(model, SequenceInputs(tok, "dna"), batch_size=1),
+                               saliency(model, SequenceInputs(tok, "dna"), batch_size=64), atol=1e-6)
+    np.testing.assert_allclose(in_silico_mutagenesis(model, SequenceInputs(tok, "dna"), batch_size=5),
+                               in_silico_mutagenesis(model, SequenceInputs(tok, "dna"), batch_size=256),
                                atol=1e-5)
 
 
 def test_model_left_unchanged(deepbind):
     model, tok = deepbind
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    saliency(model, tok, alphabet="dna")
-    in_silico_mutagenesis(model, tok, alphabet="dna")
+    saliency(model, SequenceInputs(tok, "dna"))
+    in_silico_mutagenesis(model, SequenceInputs(tok, "dna"))
     assert not model.training
     assert all(p.grad is None for p in model.parameters())
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k])
     model.train()
     try:
-        a = saliency(model, tok, alphabet="dna")  # dropout off inside: deterministic
-        b = saliency(model, tok, alphabet="dna")
+        a = saliency(model, SequenceInputs(tok, "dna"))  # dropout off inside: deterministic
+        b = saliency(model, SequenceInputs(tok, "dna"))
         np.testing.assert_array_equal(a, b)
         assert model.training  # the caller's mode comes back
     finally:
@@ -149,35 +150,35 @@ def test_masked_recurrent_model_ignores_padding():
     padded = center_fit(seq, 16, N_TOKEN)[None]
     start = (16 - 10) // 2
     lengths = np.array([10])
-    alone_sal = saliency(model, seq[None], alphabet="dna")
-    pad_sal = saliency(model, padded, alphabet="dna", lengths=lengths)
+    alone_sal = saliency(model, SequenceInputs(seq[None], "dna"))
+    pad_sal = saliency(model, SequenceInputs(padded, "dna", lengths=lengths))
     np.testing.assert_allclose(pad_sal[0, :, start : start + 10], alone_sal[0], atol=1e-5)
     assert np.all(pad_sal[0, :, :start] == 0) and np.all(pad_sal[0, :, start + 10 :] == 0)
-    alone_ism = in_silico_mutagenesis(model, seq[None], alphabet="dna")
-    pad_ism = in_silico_mutagenesis(model, padded, alphabet="dna", lengths=lengths)
+    alone_ism = in_silico_mutagenesis(model, SequenceInputs(seq[None], "dna"))
+    pad_ism = in_silico_mutagenesis(model, SequenceInputs(padded, "dna", lengths=lengths))
     np.testing.assert_allclose(pad_ism[0, :, start : start + 10], alone_ism[0], atol=1e-5)
 
 
 def test_bad_arguments(linear):
     model, tok = linear
     with pytest.raises(ConfigError, match="target 2 out of range: the model has 2 outputs"):
-        saliency(model, tok, alphabet="dna", target=2)
+        saliency(model, SequenceInputs(tok, "dna"), target=2)
     with pytest.raises(ConfigError, match="target 5 out of range"):
-        in_silico_mutagenesis(model, tok, alphabet="dna", target=5)
+        in_silico_mutagenesis(model, SequenceInputs(tok, "dna"), target=5)
     with pytest.raises(ConfigError, match="batch_size"):
-        saliency(model, tok, alphabet="dna", batch_size=0)
+        saliency(model, SequenceInputs(tok, "dna"), batch_size=0)
     with pytest.raises(InputError, match=r"expected \(N, L\) token arrays"):
-        saliency(model, tok[0], alphabet="dna")
+        saliency(model, SequenceInputs(tok[0], "dna"))
     with pytest.raises(InputError, match="lengths for"):
-        in_silico_mutagenesis(model, tok, alphabet="dna", lengths=np.array([3]))
-    assert saliency(model, tok[:0], alphabet="dna").shape == (0, 4, 20)
+        in_silico_mutagenesis(model, SequenceInputs(tok, "dna", lengths=np.array([3])))
+    assert saliency(model, SequenceInputs(tok[:0], "dna")).shape == (0, 4, 20)
 
 
 def test_write_attributions(linear, tmp_path):
     model, tok = linear
     scores = {
-        "saliency": saliency(model, tok, alphabet="dna"),
-        "ism": in_silico_mutagenesis(model, tok, alphabet="dna"),
+        "saliency": saliency(model, SequenceInputs(tok, "dna")),
+        "ism": in_silico_mutagenesis(model, SequenceInputs(tok, "dna")),
     }
     ids = [f"seq{i}" for i in range(len(tok))]
     out = write_attributions(tmp_path / "attr", ids, tok, scores, alphabet="dna")

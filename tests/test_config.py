@@ -13,11 +13,86 @@ from seqnet.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_packaged_recipes_mirror_configs_dir():
-    """configs/ (user-facing) and seqnet/configs/ (installed) hold the same recipes."""
-    user = {p.name: p.read_text() for p in (ROOT / "configs").glob("*.yaml")}
-    packaged = {p.name: p.read_text() for p in (ROOT / "seqnet" / "configs").glob("*.yaml")}
+def test_packaged_recipes_are_the_configs_dir():
+    """The installed package reads configs/ itself (seqnet/configs links to it): one copy."""
+    import fnmatch
+    import tomllib
+
+    from seqnet.recipes import recipe_dir
+
+    assert (ROOT / "seqnet" / "configs").resolve() == (ROOT / "configs").resolve()
+    user = {p.relative_to(ROOT / "configs").as_posix(): p.read_text() for p in (ROOT / "configs").rglob("*.yaml")}
+    packaged = {}
+    for sub in ("", "defaults"):
+        folder = recipe_dir() / sub if sub else recipe_dir()
+        packaged.update({f"{sub}/{p.name}".lstrip("/"): p.read_text() for p in folder.iterdir() if p.name.endswith(".yaml")})
     assert user and user == packaged
+    # and a wheel ships every one of them
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["seqnet"]
+    assert all(any(fnmatch.fnmatch(f"configs/{name}", pat) for pat in patterns) for name in user)
+
+
+def _all_models():
+    from seqnet.models import REGISTRY
+
+    return [(kind, name) for kind in REGISTRY for name in REGISTRY[kind]]
+
+
+@pytest.mark.parametrize("kind, name", _all_models())
+def test_recipes_hold_only_what_differs(kind, name):
+    """A recipe sets only values that differ from its kind's defaults and its model's own."""
+    from seqnet import recipes
+    from seqnet.models import REGISTRY
+
+    recipe = recipes.read_recipe(name, kind)
+    config_mod.check_keys(recipe, name)
+    assert recipe["model"] == name and recipe.get("kind", "sequence") == kind
+    base = recipes.kind_defaults(kind)
+    for section in ("train", "data"):
+        for key, value in recipe.get(section, {}).items():
+            assert value != base[section][key], f"{section}.{key} repeats the {kind} default"
+    arch = REGISTRY[kind][name].hyper_parameters()
+    for key, value in (recipe.get("model_args") or {}).items():
+        assert key in arch and value != arch[key], f"model_args.{key}: not an argument, or the default"
+
+
+@pytest.mark.parametrize("kind, name", _all_models())
+def test_resolved_config_is_complete(kind, name):
+    """model_args hold every hyper-parameter (a checkpoint rebuilds the same model if a
+    default changes later); train / data hold the kind's keys."""
+    from seqnet import recipes
+    from seqnet.models import REGISTRY
+
+    cfg = config_mod.resolve(name, kind=kind)
+    assert list(cfg) == [k for k in config_mod.SCHEMA if k in cfg]
+    assert list(cfg["model_args"]) == list(REGISTRY[kind][name].hyper_parameters())
+    base = recipes.kind_defaults(kind)
+    assert list(cfg["train"]) == list(base["train"]) and list(cfg["data"]) == list(base["data"])
+    assert config_mod.defaults(kind, name) == config_mod.packaged_recipe(name, kind) == cfg
+
+
+def test_defaults():
+    table = config_mod.defaults("table")
+    assert set(table) == {"train", "data", "seed", "device"} and table["data"]["standardize"] == "feature"
+    table["train"]["epochs"] = -1  # a fresh copy every time
+    assert config_mod.defaults("table")["train"]["epochs"] == 200
+    assert config_mod.defaults("table", "softmax")["train"]["epochs"] == 300  # the recipe changes it
+    assert config_mod.defaults("sequence", "danq")["model_args"]["lstm_hidden"] == 320
+    with pytest.raises(ConfigError, match="unknown input kind 'text'"):
+        config_mod.defaults("text")
+    with pytest.raises(ConfigError, match="unknown model 'lenet'"):
+        config_mod.defaults("sequence", "lenet")
+
+
+def test_kind_defaults_recipe_user_file_and_cli_in_that_order(tmp_path):
+    user = tmp_path / "c.yaml"
+    user.write_text("kind: timeseries\nmodel: lstm\ntrain:\n  patience: 3\n  lr: 0.01\nmodel_args:\n  rnn_layers: 2\n")
+    cfg = config_mod.resolve(None, user, {"train": {"lr": 0.02}})
+    assert cfg["train"]["epochs"] == 200  # kind default
+    assert cfg["train"]["weight_decay"] == 0.01  # recipe over kind default
+    assert cfg["train"]["patience"] == 3 and cfg["train"]["lr"] == 0.02  # user file, then CLI
+    args = cfg["model_args"]
+    assert args["rnn_dropout"] == 0.0 and args["rnn_hidden"] == 64 and args["rnn_layers"] == 2  # arch < recipe < user
 
 
 def test_every_recipe_resolves_and_builds():

@@ -30,7 +30,7 @@ def pixels():
     return rng.integers(0, 256, size=(6, 4, 4)), ["3", "1", "3", "0", "1", "3"]
 
 
-def test_parse_and_format_shape():
+def test_parse_and_format_shape(flag_spelling):
     assert parse_shape("28x28") == (1, 28, 28) and parse_shape("3x32x32") == (3, 32, 32)
     assert parse_shape([1, 8, 8]) == (1, 8, 8) and parse_shape(None) is None
     assert format_shape((1, 28, 28)) == "28x28" and format_shape((3, 4, 5)) == "3x4x5"
@@ -77,7 +77,7 @@ def test_csv_regression_labels(tmp_path, pixels):
     np.testing.assert_allclose(lab.y[:, 0], [0.5, 1.25, 3, 2, 0, 1])
 
 
-def test_csv_errors(tmp_path, pixels):
+def test_csv_errors(tmp_path, pixels, flag_spelling):
     x, y = pixels
     rows = csv_rows(x, y).splitlines()
     ragged = write(tmp_path / "ragged.csv", "\n".join(rows[:3] + [rows[3].rsplit(",", 2)[0]] + rows[4:]) + "\n")
@@ -116,7 +116,7 @@ def test_npz(tmp_path, pixels):
     assert read_images(path, shape="4x4").x.shape == (6, 1, 4, 4)
 
 
-def test_npz_errors(tmp_path, pixels):
+def test_npz_errors(tmp_path, pixels, flag_spelling):
     x, y = pixels
     path = tmp_path / "im.npz"
     np.savez(path, images=x)
@@ -141,7 +141,7 @@ def test_npz_errors(tmp_path, pixels):
         read_images(path, labels=path)
 
 
-def test_idx_gzip_and_labels(tmp_path, pixels):
+def test_idx_gzip_and_labels(tmp_path, pixels, flag_spelling):
     x, y = pixels
     images = tmp_path / "train-images-idx3-ubyte.gz"
     images.write_bytes(gzip.compress(idx_bytes(x)))

@@ -21,6 +21,7 @@ from seqnet.motifs.extract import (
     extract_motifs,
     filter_activations,
 )
+from seqnet.kinds.sequence import SequenceInputs
 from seqnet.motifs.influence import ablate_filter, filter_influence
 from seqnet.motifs.motif import motifs_from_jaspar
 
@@ -448,10 +449,10 @@ def influence_setup():
 def test_filter_influence_finds_the_used_filter(influence_setup):
     model, tok, y = influence_setup
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    drop = filter_influence(model, tok, y, alphabet="dna", task_type="binary", batch_size=32)
+    drop = filter_influence(model, SequenceInputs(tok, "dna"), y, task_type="binary", batch_size=32)
     assert drop.shape == (3,)
     assert drop[0] > 0.3 and drop[1] == 0.0 and drop[2] == 0.0
-    change = filter_influence(model, tok, alphabet="dna", task_type="binary")
+    change = filter_influence(model, SequenceInputs(tok, "dna"), task_type="binary")
     assert change[0] > 0.05 and change[1] == 0.0 and change[2] == 0.0
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k])
@@ -474,11 +475,11 @@ def test_ablation_restores_weights_even_on_error(influence_setup):
 def test_filter_influence_errors(influence_setup):
     model, tok, y = influence_setup
     with pytest.raises(InputError, match="AUROC is undefined"):
-        filter_influence(model, tok, np.zeros_like(y), alphabet="dna", task_type="binary")
+        filter_influence(model, SequenceInputs(tok, "dna"), np.zeros_like(y), task_type="binary")
     with pytest.raises(InputError, match="labels for"):
-        filter_influence(model, tok, y[:5], alphabet="dna", task_type="binary")
+        filter_influence(model, SequenceInputs(tok, "dna"), y[:5], task_type="binary")
     with pytest.raises(ConfigError, match="task_type"):
-        filter_influence(model, tok, y, alphabet="dna", task_type="regression")
+        filter_influence(model, SequenceInputs(tok, "dna"), y, task_type="regression")
     lstm = build_model("lstm", n_channels=4, n_outputs=1, lstm_hidden=4, hidden=0)
     with pytest.raises(ConfigError, match="no convolutional first layer"):
-        filter_influence(lstm, tok, y, alphabet="dna", task_type="binary")
+        filter_influence(lstm, SequenceInputs(tok, "dna"), y, task_type="binary")

@@ -67,7 +67,7 @@ def test_prepared_files_train_like_shuffle(cli, sim, tiny_config, tmp_path):
 @pytest.mark.parametrize("negatives", ["genome", "shuffle"])
 def test_bed_matches_train_input(cli, genome, tmp_path, negatives):
     """The prepared windows are the ones `seqnet train --bed` reads."""
-    from seqnet.data import load_bed
+    from seqnet.kinds.sequence_loaders import load_bed
     from seqnet.encode import encode
     from seqnet.io.fasta import read_fasta
 
@@ -135,7 +135,7 @@ def test_negatives_fasta_copied(cli, sim, tmp_path):
 
 
 def test_paired_shuffled_negatives_share_split_groups():
-    from seqnet.data import _paired_groups
+    from seqnet.kinds.sequence_loaders import _paired_groups
 
     groups, chroms = _paired_groups(["chr1:1-5", "chr2:1-5"], ["chr2:1-5_shuf", "other", "chr1:1-5_shuf"])
     assert groups.tolist() == [0, 1, 1, 3, 0]

@@ -46,7 +46,7 @@ def test_pseudo_genome_bed_tiles(shared_data, cli, tmp_path):
 
 
 def test_sample_protein_fasta_reads(shared_data):
-    from seqnet.data import encode_records
+    from seqnet.kinds.sequence_loaders import encode_records
     from seqnet.alphabets import PROTEIN
     from seqnet.io.fasta import read_fasta
 

@@ -607,6 +607,24 @@ def sample_background(
         For a bad ``n``, ``length``, ``max_n_fraction``, ``gc_bins`` or unknown ``chroms``.
     """
     shown = str(getattr(genome, "filename", "genome"))
+    _check_background_options(n, length, max_n_fraction, gc_bins)
+    sizes = chrom_sizes(genome)
+    names = _sampled_chroms(chroms, sizes, shown)
+    rng = np.random.default_rng(seed)
+    max_n = int(np.floor(max_n_fraction * length + 1e-9))
+    tiling = _Tiling(length, max_n, gc_bins, blocks=_merged(exclude))
+    candidates = _candidates(genome, names, sizes, rng, tiling)
+    _require_windows(shown, candidates, n, length, len(exclude))
+    picked = _pick(rng, n, candidates, gc_like, gc_bins)
+    windows = [
+        Interval(names[int(c)], int(s), int(s) + length)
+        for c, s in zip(candidates.chrom[picked], candidates.start[picked])
+    ]
+    return extract(genome, windows, None, source=shown)
+
+
+def _check_background_options(n: int, length: int, max_n_fraction: float, gc_bins: int) -> None:
+    """Range checks of :func:`sample_background`'s numeric arguments."""
     if n < 0:
         raise ConfigError(f"number of background windows must be >= 0, got {n}")
     if length <= 0:
@@ -615,70 +633,127 @@ def sample_background(
         raise ConfigError(f"max_n_fraction must be between 0 and 1, got {max_n_fraction}")
     if gc_bins < 1:
         raise ConfigError(f"gc_bins must be >= 1, got {gc_bins}")
-    sizes = chrom_sizes(genome)
-    if chroms is not None:
-        unknown = [c for c in chroms if c not in sizes]
-        if unknown:
-            raise ConfigError(
-                f"unknown chromosome {unknown[0]!r} in chroms (genome {shown} has: "
-                f"{_chrom_list(sizes)})"
-            )
-        names = list(dict.fromkeys(chroms))
-    else:
-        names = list(sizes)
-    rng = np.random.default_rng(seed)
-    blocks = _merged(exclude)
-    max_n = int(np.floor(max_n_fraction * length + 1e-9))
 
-    # Score every tile of every chromosome: (chrom index, start, gc bin) of the usable ones.
-    cand_chrom, cand_start, cand_gc = [], [], []
+
+def _sampled_chroms(chroms: Sequence[str] | None, sizes: dict[str, int], shown: str) -> list[str]:
+    """The chromosomes to sample from, each once, in the given (or the genome's) order."""
+    if chroms is None:
+        return list(sizes)
+    unknown = [c for c in chroms if c not in sizes]
+    if unknown:
+        raise ConfigError(
+            f"unknown chromosome {unknown[0]!r} in chroms (genome {shown} has: "
+            f"{_chrom_list(sizes)})"
+        )
+    return list(dict.fromkeys(chroms))
+
+
+@dataclass(eq=False)
+class _Tiling:
+    """How candidate windows are cut and which are usable.
+
+    Attributes
+    ----------
+    length : int
+        Window (tile) length.
+    max_n : int
+        Most non-ACGT bases a usable window may hold.
+    gc_bins : int
+        Number of equal GC bins on [0, 1].
+    blocks : dict
+        Merged excluded intervals per chromosome (see :func:`_merged`).
+    """
+
+    length: int
+    max_n: int
+    gc_bins: int
+    blocks: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass(eq=False)
+class _Candidates:
+    """Usable windows, each field ``(K,)`` int64: index into the sampled chromosomes, start, GC bin."""
+
+    chrom: np.ndarray
+    start: np.ndarray
+    gc_bin: np.ndarray
+
+
+def _candidates(
+    genome: pyfaidx.Fasta, names: list[str], sizes: dict[str, int], rng: np.random.Generator, tiling: _Tiling
+) -> _Candidates:
+    """Score every tile of every chromosome and keep the usable ones.
+
+    Tiles run end to end from a random offset (from 0 on a chromosome shorter than two
+    windows), so no two candidates overlap.
+    """
+    length = tiling.length
     offsets = rng.integers(0, length, size=len(names))
-    for ci, chrom in enumerate(names):
-        size = sizes[chrom]
+    chrom, start, gc_bin = [], [], []
+    for ci, name in enumerate(names):
+        size = sizes[name]
         offset = int(offsets[ci]) if size >= 2 * length else 0
         n_tiles = (size - offset) // length
         if n_tiles <= 0:
             continue
-        seq = genome[chrom][offset : offset + n_tiles * length]
-        tiles = np.frombuffer(str(seq).encode("ascii", "replace"), dtype=np.uint8)
-        tiles = tiles.reshape(n_tiles, length)
-        called = _ACGT[tiles].sum(axis=1)
-        gc = _GC[tiles].sum(axis=1)
-        starts = offset + length * np.arange(n_tiles, dtype=np.int64)
-        ok = (length - called <= max_n) & ~_overlaps(starts, length, blocks.get(chrom))
-        frac = _gc_fraction(gc[ok], called[ok])
-        cand_chrom.append(np.full(int(ok.sum()), ci, dtype=np.int64))
-        cand_start.append(starts[ok])
-        cand_gc.append(_gc_bin(frac, gc_bins))
-    cand_chrom_a = np.concatenate(cand_chrom) if cand_chrom else np.zeros(0, np.int64)
-    cand_start_a = np.concatenate(cand_start) if cand_start else np.zeros(0, np.int64)
-    cand_gc_a = np.concatenate(cand_gc) if cand_gc else np.zeros(0, np.int64)
+        starts, bins = _usable_tiles(genome, name, offset, n_tiles, tiling)
+        chrom.append(np.full(starts.size, ci, dtype=np.int64))
+        start.append(starts)
+        gc_bin.append(bins)
+    return _Candidates(_joined(chrom), _joined(start), _joined(gc_bin))
 
-    total = cand_start_a.size
+
+def _usable_tiles(
+    genome: pyfaidx.Fasta, chrom: str, offset: int, n_tiles: int, tiling: _Tiling
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(starts, GC bins)`` of the usable tiles of one chromosome, scored at once with numpy."""
+    length = tiling.length
+    seq = genome[chrom][offset : offset + n_tiles * length]
+    tiles = np.frombuffer(str(seq).encode("ascii", "replace"), dtype=np.uint8)
+    tiles = tiles.reshape(n_tiles, length)
+    called = _ACGT[tiles].sum(axis=1)
+    gc = _GC[tiles].sum(axis=1)
+    starts = offset + length * np.arange(n_tiles, dtype=np.int64)
+    ok = (length - called <= tiling.max_n) & ~_overlaps(starts, length, tiling.blocks.get(chrom))
+    frac = _gc_fraction(gc[ok], called[ok])
+    return starts[ok], _gc_bin(frac, tiling.gc_bins)
+
+
+def _require_windows(shown: str, candidates: _Candidates, n: int, length: int, n_excluded: int) -> None:
+    """Fail, saying how many were found, when fewer than ``n`` windows are usable."""
+    total = candidates.start.size
     if total < n:
         raise InputError(
             f"{shown}: found only {total} background windows of {length} bp (no N, not "
-            f"overlapping the {len(exclude)} excluded intervals) but {n} were asked for; "
+            f"overlapping the {n_excluded} excluded intervals) but {n} were asked for; "
             f"ask for fewer or shorter windows"
         )
-    if gc_like is None:
-        picked = rng.choice(total, size=n, replace=False)
-    else:
-        if len(gc_like) == 0:
-            raise ConfigError("gc_like is empty; give the sequences to match or None")
-        target = _gc_bin(_seq_gc(gc_like), gc_bins)
-        quota = _quotas(n, np.bincount(target, minlength=gc_bins).astype(np.float64))
-        available = np.bincount(cand_gc_a, minlength=gc_bins)
-        quota = _spill_quotas(quota, available)
-        parts = [
-            rng.choice(np.flatnonzero(cand_gc_a == b), size=int(q), replace=False)
-            for b, q in enumerate(quota)
-            if q
-        ]
-        picked = rng.permutation(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
 
-    windows = [
-        Interval(names[int(c)], int(s), int(s) + length)
-        for c, s in zip(cand_chrom_a[picked], cand_start_a[picked])
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """Concatenate int64 arrays; an empty int64 array for none."""
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
+def _pick(
+    rng: np.random.Generator,
+    n: int,
+    candidates: _Candidates,
+    gc_like: Sequence[str] | None,
+    gc_bins: int,
+) -> np.ndarray:
+    """Indices of ``n`` distinct candidates: uniform, or GC-matched to ``gc_like``."""
+    if gc_like is None:
+        return rng.choice(candidates.start.size, size=n, replace=False)
+    if len(gc_like) == 0:
+        raise ConfigError("gc_like is empty; give the sequences to match or None")
+    target = _gc_bin(_seq_gc(gc_like), gc_bins)
+    quota = _quotas(n, np.bincount(target, minlength=gc_bins).astype(np.float64))
+    available = np.bincount(candidates.gc_bin, minlength=gc_bins)
+    quota = _spill_quotas(quota, available)
+    parts = [
+        rng.choice(np.flatnonzero(candidates.gc_bin == b), size=int(q), replace=False)
+        for b, q in enumerate(quota)
+        if q
     ]
-    return extract(genome, windows, None, source=shown)
+    return rng.permutation(np.concatenate(parts)) if parts else np.zeros(0, np.int64)

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqnet.errors import ConfigError, InputError
+from seqnet.errors import ConfigError, InputError, opt
 from seqnet.io.fasta import _check_file, _show, is_gzip
 from seqnet.io.tables import Labels, labels_from_cells
 
@@ -74,7 +74,7 @@ class Images:
         return tuple(int(v) for v in self.x.shape[1:])
 
 
-def parse_shape(text: str | tuple | list | None, source: str = "--image-shape") -> tuple[int, int, int] | None:
+def parse_shape(text: str | tuple | list | None, source: str | None = None) -> tuple[int, int, int] | None:
     """``"28x28"`` -> ``(1, 28, 28)``; ``"3x32x32"`` -> ``(3, 32, 32)``; a list as in a config.
 
     Raises
@@ -84,6 +84,7 @@ def parse_shape(text: str | tuple | list | None, source: str = "--image-shape") 
     """
     if text is None:
         return None
+    source = opt("image_shape") if source is None else source
     if isinstance(text, (list, tuple)):
         parts = list(text)
     else:
@@ -162,7 +163,7 @@ def _shape_for(n_pixels: int, shape: tuple[int, int, int] | None, path, where: s
     if side * side != n_pixels:
         raise InputError(
             f"{path}: {where}: cannot infer the image shape from {n_pixels} pixels per image (not a perfect square); "
-            f"give --image-shape HxW or CxHxW"
+            f"give {opt('image_shape')} HxW or CxHxW"
         )
     return (1, side, side)
 
@@ -371,7 +372,7 @@ def read_images(
     else:
         fmt = "csv"
     if labels is not None and fmt != "idx":
-        raise ConfigError(f"--labels goes with IDX images; {path} is {fmt.upper()}, which carries its labels in the file")
+        raise ConfigError(f"{opt('labels')} goes with IDX images; {path} is {fmt.upper()}, which carries its labels in the file")
     if fmt == "csv":
         x, lab = _read_csv(path, data, shape, need_labels, task)
     elif fmt == "npz":
@@ -389,5 +390,5 @@ def read_images(
             y = read_idx(labels)
             lab = _label_values(labels, y, len(x), "labels", task)
         elif need_labels:
-            raise InputError(f"{path}: labels missing: IDX images need --labels LABELS-idx1-ubyte")
+            raise InputError(f"{path}: labels missing: IDX images need {opt('labels')} LABELS-idx1-ubyte")
     return Images(ids=[str(i) for i in range(len(x))], x=x, labels=lab, fmt=fmt)

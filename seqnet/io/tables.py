@@ -93,77 +93,91 @@ def _read_cells(path: str | Path) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     blank = np.array([not ln.strip() for ln in raw_lines], dtype=bool)
     if blank.all():
         raise InputError(f"{path}: empty file; expected a header row and data rows")
-
     if '"' not in text:
-        # Fast path: no quoting, so fields per line = separators + 1.
-        keep = np.flatnonzero(~blank)
-        kept = pd.Series([raw_lines[i] for i in keep], dtype=object)
-        counts = kept.str.count(sep).to_numpy() + 1
-        n_cols = int(counts[0])
-        bad = np.flatnonzero(counts != n_cols)
-        if bad.size:
-            i = int(bad[0])
-            raise InputError(
-                f"{path}: line {keep[i] + 1}: expected {n_cols} columns as in the header, "
-                f"found {counts[i]}"
-            )
-        try:
-            frame = pd.read_csv(
-                io.StringIO("\n".join(kept)),
-                sep=sep,
-                header=None,
-                dtype=str,
-                na_filter=False,
-                quoting=csv.QUOTE_NONE,
-                skip_blank_lines=False,
-            )
-        except pd.errors.ParserError as exc:  # pragma: no cover - guarded by the count check
-            raise InputError(f"{path}: cannot parse table ({str(exc).strip()})") from None
-        line_numbers = keep + 1
+        frame, line_numbers = _split_unquoted(path, raw_lines, blank, sep)
     else:
-        # Quoted fields may hold separators or newlines: let the csv module find records
-        # and the line each starts on.
-        rows: list[list[str]] = []
-        starts: list[int] = []
-        reader = csv.reader(io.StringIO(text), delimiter=sep)
-        previous_end = 0
-        try:
-            for row in reader:
-                start = previous_end + 1
-                previous_end = reader.line_num
-                if not row or all(not c.strip() for c in row):
-                    continue
-                if rows and len(row) != len(rows[0]):
-                    raise InputError(
-                        f"{path}: line {start}: expected {len(rows[0])} columns as in the "
-                        f"header, found {len(row)}"
-                    )
-                rows.append(row)
-                starts.append(start)
-        except csv.Error as exc:
-            raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
-        frame = pd.DataFrame(rows, dtype=str)
-        line_numbers = np.asarray(starts, dtype=np.int64)
-
+        frame, line_numbers = _split_quoted(path, text, sep)
     frame = frame.apply(lambda col: col.str.strip())
     header = frame.iloc[0].tolist()
+    _check_header(path, header, line_numbers[0])
+    cells = frame.iloc[1:].reset_index(drop=True)
+    cells.columns = range(len(header))
+    return header, cells, np.asarray(line_numbers[1:], dtype=np.int64)
+
+
+def _split_unquoted(
+    path: str | Path, raw_lines: list[str], blank: np.ndarray, sep: str
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cells and 1-based line numbers of the non-blank lines of a table without quotes."""
+    # No quoting, so fields per line = separators + 1.
+    keep = np.flatnonzero(~blank)
+    kept = pd.Series([raw_lines[i] for i in keep], dtype=object)
+    counts = kept.str.count(sep).to_numpy() + 1
+    n_cols = int(counts[0])
+    bad = np.flatnonzero(counts != n_cols)
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(
+            f"{path}: line {keep[i] + 1}: expected {n_cols} columns as in the header, "
+            f"found {counts[i]}"
+        )
+    try:
+        frame = pd.read_csv(
+            io.StringIO("\n".join(kept)),
+            sep=sep,
+            header=None,
+            dtype=str,
+            na_filter=False,
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+        )
+    except pd.errors.ParserError as exc:  # pragma: no cover - guarded by the count check
+        raise InputError(f"{path}: cannot parse table ({str(exc).strip()})") from None
+    return frame, keep + 1
+
+
+def _split_quoted(path: str | Path, text: str, sep: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cells and start lines of the non-blank records of a table with quoted fields."""
+    # Quoted fields may hold separators or newlines: let the csv module find records
+    # and the line each starts on.
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    previous_end = 0
+    try:
+        for row in reader:
+            start = previous_end + 1
+            previous_end = reader.line_num
+            if not row or all(not c.strip() for c in row):
+                continue
+            if rows and len(row) != len(rows[0]):
+                raise InputError(
+                    f"{path}: line {start}: expected {len(rows[0])} columns as in the "
+                    f"header, found {len(row)}"
+                )
+            rows.append(row)
+            starts.append(start)
+    except csv.Error as exc:
+        raise InputError(f"{path}: line {reader.line_num}: {exc}") from None
+    return pd.DataFrame(rows, dtype=str), np.asarray(starts, dtype=np.int64)
+
+
+def _check_header(path: str | Path, header: list[str], line: int) -> None:
+    """Every column needs a name, and no name may be used twice."""
     for j, name in enumerate(header):
         if not name:
             raise InputError(
-                f"{path}: line {line_numbers[0]}: column {j + 1} has an empty name; a "
+                f"{path}: line {line}: column {j + 1} has an empty name; a "
                 f"header row naming every column is required"
             )
     seen: dict[str, int] = {}
     for j, name in enumerate(header):
         if name in seen:
             raise InputError(
-                f"{path}: line {line_numbers[0]}: column name {name!r} is used twice "
+                f"{path}: line {line}: column name {name!r} is used twice "
                 f"(columns {seen[name] + 1} and {j + 1})"
             )
         seen[name] = j
-    cells = frame.iloc[1:].reset_index(drop=True)
-    cells.columns = range(len(header))
-    return header, cells, np.asarray(line_numbers[1:], dtype=np.int64)
 
 
 def _check_ids(path: str | Path, ids: pd.Series, lines: np.ndarray, column: str) -> None:
@@ -307,35 +321,54 @@ def read_labels(
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
     header, cells, lines = _read_cells(path)
+    _require_value_columns(path, header, "label")
+    if len(cells) == 0:
+        raise InputError(f"{path}: no label rows below the header")
+    _check_not_data(path, header, ids, ids_source)
+    table_ids = cells[0]
+    _check_ids(path, table_ids, lines, header[0])
+    values = cells.iloc[:, 1:]
+    _check_no_empty_cell(path, values, header[1:], lines)
+    _check_ids_match(path, ids, table_ids, ids_source=ids_source, allow_unlabelled=allow_unlabelled)
+    order, index = _label_rows(ids, table_ids, allow_unlabelled)
+    return labels_from_cells(values, header[1:], path=path, lines=lines, task=task, order=order, index=index)
+
+
+def _require_value_columns(path: str | Path, header: list[str], what: str) -> None:
+    """A table needs an id column and at least one ``what`` column; hint at a misnamed CSV."""
     if len(header) < 2:
         hint = ""
         if _separator(path) == "\t" and "," in header[0]:
             hint = " (the header holds commas: is it a CSV file? name it .csv)"
-        raise InputError(
-            f"{path}: expected an id column and at least one label column, found 1 "
-            f"column{hint}"
-        )
-    if len(cells) == 0:
-        raise InputError(f"{path}: no label rows below the header")
-    wanted = set(ids)
-    if header[0] in wanted:
+        raise InputError(f"{path}: expected an id column and at least one {what} column, found 1 column{hint}")
+
+
+def _check_not_data(path: str | Path, header: list[str], ids: Sequence[str], ids_source: str) -> None:
+    """A first line whose first cell is a record id is data, not the required header."""
+    if header[0] in set(ids):
         raise InputError(
             f"{path}: the first line looks like data (its first cell {header[0]!r} is a "
             f"{ids_source} record id); a header row is required"
         )
-    table_ids = cells[0]
-    _check_ids(path, table_ids, lines, header[0])
 
-    values = cells.iloc[:, 1:]
+
+def _check_no_empty_cell(path: str | Path, values: pd.DataFrame, names: list[str], lines: np.ndarray) -> None:
+    """Name the first empty label cell, in file order."""
     empty = (values == "").to_numpy()
     if empty.any():
         i, j = np.argwhere(empty)[0]
         raise InputError(
-            f"{path}: line {lines[i]}, column {header[j + 1]!r}: empty cell; expected a label"
+            f"{path}: line {lines[i]}, column {names[j]!r}: empty cell; expected a label"
         )
 
-    # Ids must match one to one: extra rows usually mean the wrong label file.
+
+def _check_ids_match(
+    path: str | Path, ids: Sequence[str], table_ids: pd.Series, *, ids_source: str, allow_unlabelled: bool
+) -> None:
+    """Ids must match one to one (unlabelled records aside when allowed)."""
+    # Extra rows usually mean the wrong label file.
     present = set(table_ids)
+    wanted = set(ids)
     unlabelled = [r for r in ids if r not in present]
     unused = [r for r in table_ids if r not in wanted]
     problems = []
@@ -352,13 +385,21 @@ def read_labels(
     if problems:
         raise InputError(f"{path}: " + "; ".join(problems))
 
+
+def _label_rows(
+    ids: Sequence[str], table_ids: pd.Series, allow_unlabelled: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(order, index)``: table rows in ``ids`` order, and the labelled positions in ``ids``.
+
+    ``index`` is None unless ``allow_unlabelled`` (then every id is labelled).
+    """
     index = None
     kept = list(ids)
     if allow_unlabelled:
+        present = set(table_ids)
         index = np.flatnonzero(np.fromiter((r in present for r in ids), dtype=bool, count=len(ids)))
         kept = [ids[i] for i in index]
-    order = pd.Index(table_ids).get_indexer(kept)
-    return labels_from_cells(values, header[1:], path=path, lines=lines, task=task, order=order, index=index)
+    return pd.Index(table_ids).get_indexer(kept), index
 
 
 def labels_from_cells(
@@ -486,11 +527,7 @@ def read_matrix(
         rows, or a cell that is not a finite number (naming its line and column).
     """
     header, cells, lines = _read_cells(path)
-    if len(header) < 2:
-        hint = ""
-        if _separator(path) == "\t" and "," in header[0]:
-            hint = " (the header holds commas: is it a CSV file? name it .csv)"
-        raise InputError(f"{path}: expected an id column and at least one {what} column, found 1 column{hint}")
+    _require_value_columns(path, header, what)
     if len(cells) == 0:
         raise InputError(f"{path}: no data rows below the header")
     _check_ids(path, cells[0], lines, header[0])

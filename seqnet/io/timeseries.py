@@ -45,7 +45,7 @@ from typing import Sequence
 
 import numpy as np
 
-from seqnet.errors import ConfigError, InputError
+from seqnet.errors import ConfigError, InputError, opt
 from seqnet.io.tables import _check_ids, _first_ids, _read_cells, _show, read_matrix
 
 __all__ = ["STANDARDIZE", "MIN_TIME_POINTS", "Conditions", "TimeGrid", "TimeSeries", "read_conditions", "read_timeseries"]
@@ -245,30 +245,68 @@ def read_timeseries(
     ConfigError
         For a bad ``standardize`` or ``time_points``.
     """
-    if standardize not in STANDARDIZE:
-        raise ConfigError(f"standardize must be one of {', '.join(STANDARDIZE)} for time series, got {standardize!r}")
-    if time_points is not None and (isinstance(time_points, bool) or not isinstance(time_points, int) or time_points < 2):
-        raise ConfigError(f"time points must be an integer >= 2, got {time_points!r}")
+    _check_timeseries_options(standardize, time_points)
     if isinstance(grid, dict):
         grid = TimeGrid.from_dict(grid)
     mat = read_matrix(path, allow_missing=True, what="condition")
     cond = read_conditions(conditions)
+    col_series, col_times = _column_conditions(path, conditions, mat.names, cond)
+    present = _series_columns(cond.series, col_series)
+    chosen = _chosen_series(path, conditions, present, col_times, series, grid)
+    left_out = [s for s in present if s not in chosen]
+
+    groups = [np.asarray(present[s]) for s in chosen]
+    values = _standardize(mat.x.astype(np.float64), groups, standardize)
+    if grid is None:
+        grid = _grid_of(chosen, groups, col_times, time_points)
+    x, mask = _on_grid(values, groups, col_times, grid)
+    return TimeSeries(ids=mat.ids, x=x, mask=mask, grid=grid, standardize=standardize, left_out=left_out,
+                      lines=mat.lines)
+
+
+def _check_timeseries_options(standardize: str, time_points: int | None) -> None:
+    """Reject an unknown ``standardize`` and a ``time_points`` that is not an integer >= 2."""
+    if standardize not in STANDARDIZE:
+        raise ConfigError(f"standardize must be one of {', '.join(STANDARDIZE)} for time series, got {standardize!r}")
+    if time_points is not None and (isinstance(time_points, bool) or not isinstance(time_points, int) or time_points < 2):
+        raise ConfigError(f"time points must be an integer >= 2, got {time_points!r}")
+
+
+def _column_conditions(
+    path: str | Path, conditions: str | Path, names: list[str], cond: Conditions
+) -> tuple[list[str], np.ndarray]:
+    """``(series, time)`` of each matrix column; every column must be a listed condition."""
     lookup = cond.lookup()
-    unknown = [c for c in mat.names if c not in lookup]
+    unknown = [c for c in names if c not in lookup]
     if unknown:
         raise InputError(
-            f"{path}: {len(unknown)} of {len(mat.names)} columns have no row in {conditions} "
+            f"{path}: {len(unknown)} of {len(names)} columns have no row in {conditions} "
             f"(first: {_first_ids(unknown)}); expected every column to be a condition listed there"
         )
-    col_series = [cond.series[lookup[c]] for c in mat.names]
-    col_times = np.array([cond.times[lookup[c]] for c in mat.names])
+    col_series = [cond.series[lookup[c]] for c in names]
+    col_times = np.array([cond.times[lookup[c]] for c in names])
+    return col_series, col_times
+
+
+def _series_columns(order: list[str], col_series: list[str]) -> dict[str, list[int]]:
+    """Matrix column indices of each series that has any, keyed in the order of ``order``."""
     present: dict[str, list[int]] = {}
-    for order_name in cond.series:  # series in the conditions file's order
-        present.setdefault(order_name, [])
+    for name in order:
+        present.setdefault(name, [])
     for j, s in enumerate(col_series):
         present[s].append(j)
-    present = {s: cols for s, cols in present.items() if cols}
+    return {s: cols for s, cols in present.items() if cols}
 
+
+def _chosen_series(
+    path: str | Path,
+    conditions: str | Path,
+    present: dict[str, list[int]],
+    col_times: np.ndarray,
+    series: Sequence[str] | None,
+    grid: TimeGrid | None,
+) -> list[str]:
+    """The series to use, in channel order: the grid's, those asked for, or every time course."""
     if grid is not None:
         chosen = list(grid.series)
         missing = [s for s in chosen if s not in present]
@@ -277,7 +315,8 @@ def read_timeseries(
                 f"{path}: no columns of series {', '.join(map(repr, missing))} (per {conditions}); the model "
                 f"was trained on series {', '.join(grid.series)}"
             )
-    elif series:
+        return chosen
+    if series:
         chosen = list(series)
         missing = [s for s in chosen if s not in present]
         if missing:
@@ -286,52 +325,82 @@ def read_timeseries(
                 f"(series: {', '.join(present)})"
             )
         if len(set(chosen)) != len(chosen):
-            raise ConfigError(f"--series names a series twice: {', '.join(chosen)}")
-    else:
-        chosen = [s for s, cols in present.items() if len(np.unique(col_times[cols])) >= MIN_TIME_POINTS]
-        if not chosen:
-            raise InputError(
-                f"{conditions}: no series with at least {MIN_TIME_POINTS} time points among the columns of {path} "
-                f"(series: {', '.join(f'{s} ({len(np.unique(col_times[c]))})' for s, c in present.items())})"
-            )
-    left_out = [s for s in present if s not in chosen]
-
-    groups = [np.asarray(present[s]) for s in chosen]
-    values = _standardize(mat.x.astype(np.float64), groups, standardize)
-
-    if grid is None:
-        if time_points is None:
-            time_points = max(len(np.unique(col_times[g])) for g in groups)
-            time_points = max(time_points, 2)
-        grid = TimeGrid(
-            series=chosen,
-            start=[float(col_times[g].min()) for g in groups],
-            stop=[float(col_times[g].max()) for g in groups],
-            n_points=int(time_points),
+            raise ConfigError(f"{opt('series')} names a series twice: {', '.join(chosen)}")
+        return chosen
+    chosen = [s for s, cols in present.items() if len(np.unique(col_times[cols])) >= MIN_TIME_POINTS]
+    if not chosen:
+        raise InputError(
+            f"{conditions}: no series with at least {MIN_TIME_POINTS} time points among the columns of {path} "
+            f"(series: {', '.join(f'{s} ({len(np.unique(col_times[c]))})' for s, c in present.items())})"
         )
-    n, t, f = len(mat.ids), grid.n_points, len(chosen)
+    return chosen
+
+
+def _grid_of(
+    chosen: list[str], groups: list[np.ndarray], col_times: np.ndarray, time_points: int | None
+) -> TimeGrid:
+    """A new grid spanning each series' times; ``T`` defaults to the longest series' time count."""
+    if time_points is None:
+        time_points = max(len(np.unique(col_times[g])) for g in groups)
+        time_points = max(time_points, 2)
+    return TimeGrid(
+        series=chosen,
+        start=[float(col_times[g].min()) for g in groups],
+        stop=[float(col_times[g].max()) for g in groups],
+        n_points=int(time_points),
+    )
+
+
+def _on_grid(
+    values: np.ndarray, groups: list[np.ndarray], col_times: np.ndarray, grid: TimeGrid
+) -> tuple[np.ndarray, np.ndarray]:
+    """Interpolate each row and series onto the grid: ``(x, mask)``, each ``(N, T, F)``.
+
+    A grid point is observed (``mask``) when it lies between the row's first and last
+    measured time of the series; unobserved points hold 0.
+    """
+    n, t, f = values.shape[0], grid.n_points, len(groups)
     x = np.zeros((n, t, f), dtype=np.float32)
     mask = np.zeros((n, t, f), dtype=bool)
     for k, cols in enumerate(groups):
-        times = np.unique(col_times[cols])
-        # Replicates (same series, same time) are averaged over their measured values.
-        which = np.searchsorted(times, col_times[cols])
-        sums = np.zeros((n, len(times)))
-        counts = np.zeros((n, len(times)))
-        v = values[:, cols]
-        seen = ~np.isnan(v)
-        for c in range(len(cols)):
-            sums[:, which[c]] += np.where(seen[:, c], v[:, c], 0.0)
-            counts[:, which[c]] += seen[:, c]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            series_values = sums / counts  # NaN where no replicate was measured
+        times, means, measured = _replicate_means(values[:, cols], col_times[cols])
         g = grid.times(k)
-        measured = counts > 0
         for i in np.flatnonzero(measured.any(axis=1)):
             ok = measured[i]
-            tt, vv = times[ok], series_values[i, ok]
+            tt, vv = times[ok], means[i, ok]
             inside = (g >= tt[0] - 1e-9) & (g <= tt[-1] + 1e-9)
             x[i, :, k] = np.where(inside, np.interp(g, tt, vv), 0.0)
             mask[i, :, k] = inside
-    return TimeSeries(ids=mat.ids, x=x, mask=mask, grid=grid, standardize=standardize, left_out=left_out,
-                      lines=mat.lines)
+    return x, mask
+
+
+def _replicate_means(v: np.ndarray, col_times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Average replicates (same series, same time) over their measured values.
+
+    Parameters
+    ----------
+    v : numpy.ndarray, shape (N, C)
+        One series' columns, NaN where missing.
+    col_times : numpy.ndarray, shape (C,)
+        Time of each column.
+
+    Returns
+    -------
+    times : numpy.ndarray, shape (U,)
+        The distinct times, sorted.
+    means : numpy.ndarray, shape (N, U)
+        Mean per time; NaN where no replicate was measured.
+    measured : numpy.ndarray, shape (N, U), dtype bool
+        Whether any replicate was measured.
+    """
+    times = np.unique(col_times)
+    which = np.searchsorted(times, col_times)
+    sums = np.zeros((v.shape[0], len(times)))
+    counts = np.zeros((v.shape[0], len(times)))
+    seen = ~np.isnan(v)
+    for c in range(v.shape[1]):
+        sums[:, which[c]] += np.where(seen[:, c], v[:, c], 0.0)
+        counts[:, which[c]] += seen[:, c]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts
+    return times, means, counts > 0

@@ -19,28 +19,29 @@ Differences from the paper, all optional:
 
 from __future__ import annotations
 
-from seqnet.models.common import FlattenCNN, as_tuple, check_float
+from dataclasses import dataclass
+
+from seqnet.errors import ConfigError
+from seqnet.models.common import PADDINGS, FlattenCNN, as_tuple, check_choice, check_float, check_int
+from seqnet.models.spec import SequenceConfig
 
 
-class Basset(FlattenCNN):
-    """Basset CNN (Kelley et al. 2016): 3 batch-normalised convolutions, 2 dense layers.
+@dataclass
+class BassetConfig(SequenceConfig):
+    """Arguments of :class:`Basset` (and :class:`~seqnet.models.spec.SequenceConfig`'s).
+
+    ``length`` sets the first dense layer's input size; None: adaptive max pooling to
+    ``adaptive_bins`` positions, any length.  The checked config holds per-layer tuples.
 
     Parameters
     ----------
-    n_channels : int
-        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
-    length : int or None
-        Input length ``L``; sets the first dense layer's input size.  None: adaptive
-        max pooling to ``adaptive_bins`` positions, any length. Default is None.
-    n_outputs : int
-        Number of logits. Default is 1.
     n_filters : list of int
         Filters of each convolution layer; the number of entries is the number of
         layers. Default is ``[300, 200, 200]``.
     filter_width : int or list of int
         Filter width of every layer, or one per layer. Default is ``[19, 11, 7]``.
     pool_size : int or list of int
-        Max-pool size after every layer, or one per layer (1 = no pool). Default is
+        Max-pool size after every layer, or one per layer (1 = none). Default is
         ``[3, 4, 4]``.
     hidden : list of int
         Units of the dense layers; ``[]`` for a linear output layer. Default is
@@ -48,47 +49,66 @@ class Basset(FlattenCNN):
     dropout : float
         Dropout after each dense layer. Default is 0.3.
     padding : str
-        ``"same"`` or ``"valid"`` (published) convolutions. Default is ``"same"``.
+        ``"same"`` or ``"valid"`` (published; needs ``length >= 168``) convolutions.
+        Default is ``"same"``.
     adaptive_bins : int
-        Positions the last feature map is pooled to when ``length`` is None.
-        Default is 16.
+        Positions the last feature map is pooled to when ``length`` is None (only for a
+        model built without a length). Default is 16.
+    """
+
+    n_filters: tuple[int, ...] = (300, 200, 200)
+    filter_width: int | tuple[int, ...] = (19, 11, 7)
+    pool_size: int | tuple[int, ...] = (3, 4, 4)
+    hidden: tuple[int, ...] = (1000, 1000)
+    dropout: float = 0.3
+    padding: str = "same"
+    adaptive_bins: int = 16
+
+    def check(self) -> None:
+        self.n_filters = as_tuple("n_filters", self.n_filters)
+        n = len(self.n_filters)
+        if not isinstance(self.hidden, (list, tuple)):
+            raise ConfigError(f"hidden must be a list of integers, got {self.hidden!r}")
+        self.filter_width = as_tuple("filter_width", self.filter_width, n)
+        self.pool_size = as_tuple("pool_size", self.pool_size, n)
+        self.hidden = as_tuple("hidden", self.hidden) if self.hidden else ()
+        check_float("dropout", self.dropout)
+        super().check()
+        check_choice("padding", self.padding, PADDINGS)
+        check_int("adaptive_bins", self.adaptive_bins)
+
+
+class Basset(FlattenCNN):
+    """Basset CNN (Kelley et al. 2016): 3 batch-normalised convolutions, 2 dense layers.
+
+    Parameters
+    ----------
+    config : BassetConfig
+        Input size and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"basset"``.
 
     Raises
     ------
-    TypeError
-        For a bad hyper-parameter, or a ``length`` too short for the pooling stack.
+    ConfigError
+        For a ``length`` too short for the pooling stack.
     """
 
-    def __init__(
-        self,
-        n_channels: int = 4,
-        length: int | None = None,
-        n_outputs: int = 1,
-        n_filters: list[int] | tuple[int, ...] = (300, 200, 200),
-        filter_width: int | list[int] = (19, 11, 7),
-        pool_size: int | list[int] = (3, 4, 4),
-        hidden: list[int] | tuple[int, ...] = (1000, 1000),
-        dropout: float = 0.3,
-        padding: str = "same",
-        adaptive_bins: int = 16,
-    ) -> None:
-        filters = as_tuple("n_filters", n_filters)
-        n = len(filters)
-        if not isinstance(hidden, (list, tuple)):
-            raise TypeError(f"hidden must be a list of integers, got {hidden!r}")
+    def __init__(self, config: BassetConfig, name: str = "basset") -> None:
+        c = config
         super().__init__(
-            name="basset",
-            n_channels=n_channels,
-            length=length,
-            n_outputs=n_outputs,
-            n_filters=filters,
-            filter_width=as_tuple("filter_width", filter_width, n),
-            pool_size=as_tuple("pool_size", pool_size, n),
-            conv_dropout=(0.0,) * n,
+            name=name,
+            n_channels=c.n_channels,
+            length=c.length,
+            n_outputs=c.n_outputs,
+            n_filters=c.n_filters,
+            filter_width=c.filter_width,
+            pool_size=c.pool_size,
+            conv_dropout=(0.0,) * len(c.n_filters),
             batch_norm=True,
-            padding=padding,
-            hidden=as_tuple("hidden", hidden) if hidden else (),
-            dropout=check_float("dropout", dropout),
+            padding=c.padding,
+            hidden=c.hidden,
+            dropout=c.dropout,
             dense_batch_norm=True,
-            adaptive_bins=adaptive_bins,
+            adaptive_bins=c.adaptive_bins,
         )

@@ -1,8 +1,10 @@
-"""Building blocks shared by the sequence models: argument checks, length and
-receptive-field arithmetic over layer stacks, and padding-mask helpers.
+"""Building blocks shared by the models: argument checks, length and receptive-field
+arithmetic over layer stacks, padding-mask helpers and the one input check of the array
+models.
 
 Tensor conventions: sequences are ``(N, C, L)`` float one-hot; a padding mask is a bool
-``(N, L)`` tensor, True at real positions, whose True region is contiguous.
+``(N, L)`` tensor, True at real positions, whose True region is contiguous.  Array models
+take ``(N, *input_shape)``.
 """
 
 from __future__ import annotations
@@ -13,45 +15,54 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from seqnet.errors import ConfigError
+
 PADDINGS = ("same", "valid")
 
 
-# -- argument checks (TypeError: build_model turns it into a ConfigError) -------------------------
+# -- argument checks (ConfigError: a bad hyper-parameter is a user's mistake) ----------------------
 
 
 def check_int(name: str, value, minimum: int = 1) -> int:
-    """Return ``value`` if it is an int >= ``minimum``, else raise TypeError."""
+    """Return ``value`` if it is an int >= ``minimum``, else raise ConfigError."""
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+        raise ConfigError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return value
 
 
 def check_float(name: str, value, low: float = 0.0, high: float = 1.0) -> float:
-    """Return ``value`` as float if it is a number in ``[low, high)``, else raise TypeError."""
+    """Return ``value`` as float if it is a number in ``[low, high)``, else raise ConfigError."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value < high:
-        raise TypeError(f"{name} must be a number in [{low}, {high}), got {value!r}")
+        raise ConfigError(f"{name} must be a number in [{low}, {high}), got {value!r}")
     return float(value)
 
 
+def check_bool(name: str, value) -> bool:
+    """Return ``value`` if it is True or False, else raise ConfigError."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{name} must be true or false, got {value!r}")
+    return value
+
+
 def check_choice(name: str, value, choices: Sequence[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise TypeError."""
+    """Return ``value`` if it is one of ``choices``, else raise ConfigError."""
     if value not in choices:
-        raise TypeError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
+        raise ConfigError(f"{name} must be one of {', '.join(map(repr, choices))}, not {value!r}")
     return value
 
 
 def as_tuple(name: str, value, n: int | None = None, minimum: int = 1) -> tuple[int, ...]:
     """Turn an int or a list of ints (YAML gives lists) into a tuple of ints >= ``minimum``.
 
-    A single int is repeated ``n`` times when ``n`` is given.
+    A single int is repeated ``n`` times when ``n`` is given; ConfigError otherwise.
     """
     if isinstance(value, int) and not isinstance(value, bool):
         value = [value] * (n if n is not None else 1)
     if not isinstance(value, (list, tuple)) or not value:
-        raise TypeError(f"{name} must be an integer or a non-empty list of integers, got {value!r}")
+        raise ConfigError(f"{name} must be an integer or a non-empty list of integers, got {value!r}")
     out = tuple(check_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(value))
     if n is not None and len(out) != n:
-        raise TypeError(f"{name} must have {n} entries (one per layer), got {len(out)}")
+        raise ConfigError(f"{name} must have {n} entries (one per layer), got {len(out)}")
     return out
 
 
@@ -60,7 +71,7 @@ def as_float_tuple(name: str, value, n: int) -> tuple[float, ...]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = [value] * n
     if not isinstance(value, (list, tuple)) or len(value) != n:
-        raise TypeError(f"{name} must be a number or a list of {n} numbers, got {value!r}")
+        raise ConfigError(f"{name} must be a number or a list of {n} numbers, got {value!r}")
     return tuple(check_float(f"{name}[{i}]", v) for i, v in enumerate(value))
 
 
@@ -69,6 +80,16 @@ def check_length(length) -> int | None:
     if length is not None:
         check_int("length", length)
     return length
+
+
+def check_shape(input_shape, ndim: int | None = None) -> tuple[int, ...]:
+    """``input_shape`` as a tuple of ints >= 1 (of length ``ndim`` when given); ConfigError otherwise."""
+    if not isinstance(input_shape, (list, tuple)) or not input_shape:
+        raise ConfigError(f"input_shape must be a non-empty list of integers, got {input_shape!r}")
+    shape = tuple(check_int(f"input_shape[{i}]", v) for i, v in enumerate(input_shape))
+    if ndim is not None and len(shape) != ndim:
+        raise ConfigError(f"input_shape must have {ndim} entries, got {list(shape)}")
+    return shape
 
 
 # -- layer-stack arithmetic -----------------------------------------------------------------------
@@ -186,6 +207,16 @@ def check_mask(x: torch.Tensor, mask: torch.Tensor | None) -> None:
         )
 
 
+def check_input(model: nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -> None:
+    """Raise ValueError unless ``x`` is ``(N, *model.input_shape)`` and ``mask`` (bool) matches it."""
+    if tuple(x.shape[1:]) != model.input_shape:
+        raise ValueError(
+            f"expected inputs of shape (N, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}"
+        )
+    if mask is not None and (mask.dtype != torch.bool or mask.shape != x.shape):
+        raise ValueError(f"mask must be a bool tensor shaped like the input {tuple(x.shape)}, got {mask.dtype} {tuple(mask.shape)}")
+
+
 def left_align(x: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Move each sequence's real region to the start and zero everything after it.
 
@@ -260,6 +291,8 @@ class FlattenCNN(nn.Module):
     layout; the model then only accepts inputs of that length); with ``length=None``
     an adaptive max pool to ``adaptive_bins`` positions makes any length work.
 
+    The subclasses' configs have checked every argument.
+
     Parameters
     ----------
     name : str
@@ -290,12 +323,8 @@ class FlattenCNN(nn.Module):
                  conv_dropout, batch_norm, padding, hidden, dropout, dense_batch_norm,
                  adaptive_bins) -> None:
         super().__init__()
-        check_int("n_channels", n_channels)
-        check_int("n_outputs", n_outputs)
-        self.length = check_length(length)
-        check_choice("padding", padding, PADDINGS)
-        check_float("dropout", dropout)
-        check_int("adaptive_bins", adaptive_bins)
+        self.name = name
+        self.length = length
         layers: list[nn.Module] = []
         c_in = n_channels
         for c_out, k, pool, p in zip(n_filters, filter_width, pool_size, conv_dropout, strict=True):
@@ -318,7 +347,7 @@ class FlattenCNN(nn.Module):
         else:
             n_pos = out_length(layers, length)
             if n_pos < 1:
-                raise TypeError(
+                raise ConfigError(
                     f"{name} needs length >= {self.min_length} for its convolution / pooling "
                     f"stack (padding={padding!r}), got length={length}"
                 )

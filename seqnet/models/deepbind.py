@@ -12,22 +12,24 @@ at test time by scoring both strands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn as nn
 
+from seqnet.errors import ConfigError
+from seqnet.models.common import check_bool, check_float, check_int
+from seqnet.models.spec import SequenceConfig
 
-class DeepBind(nn.Module):
-    """DeepBind-style single-layer CNN.
+
+@dataclass
+class DeepBindConfig(SequenceConfig):
+    """Arguments of :class:`DeepBind` (and :class:`~seqnet.models.spec.SequenceConfig`'s).
+
+    ``length`` is unused by the architecture (global pooling) but kept in the checkpoint.
 
     Parameters
     ----------
-    n_channels : int
-        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
-    length : int or None
-        Input length; unused by the architecture (global pooling) but kept in the
-        checkpoint. Default is None.
-    n_outputs : int
-        Number of logits. Default is 1.
     n_filters : int
         Convolution filters (motif detectors). Default is 128.
     filter_width : int
@@ -51,37 +53,55 @@ class DeepBind(nn.Module):
         strands; needs a complementary alphabet (DNA / RNA). Default is False.
     """
 
+    n_filters: int = 128
+    filter_width: int = 24
+    hidden: int = 32
+    multi_hidden: int = 0
+    dropout: float = 0.5
+    pool: str = "maxavg"
+    both_strands: bool = False
+
+    def check(self) -> None:
+        super().check()
+        if self.pool not in ("max", "maxavg"):
+            raise ConfigError(f"pool must be 'max' or 'maxavg', not {self.pool!r}")
+        check_int("n_filters", self.n_filters)
+        check_int("filter_width", self.filter_width)
+        check_int("hidden", self.hidden, 0)
+        check_int("multi_hidden", self.multi_hidden, 0)
+        check_float("dropout", self.dropout)
+        check_bool("both_strands", self.both_strands)
+
+
+class DeepBind(nn.Module):
+    """DeepBind-style single-layer CNN.
+
+    Parameters
+    ----------
+    config : DeepBindConfig
+        Input size and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"deepbind"``.
+    """
+
     #: padding is seen as all-zero columns (like N); no mask needed
     takes_mask = False
 
-    def __init__(
-        self,
-        n_channels: int = 4,
-        length: int | None = None,
-        n_outputs: int = 1,
-        n_filters: int = 128,
-        filter_width: int = 24,
-        hidden: int = 32,
-        dropout: float = 0.5,
-        pool: str = "maxavg",
-        both_strands: bool = False,
-        multi_hidden: int = 0,
-    ) -> None:
+    def __init__(self, config: DeepBindConfig, name: str = "deepbind") -> None:
         super().__init__()
-        if pool not in ("max", "maxavg"):
-            raise TypeError(f"pool must be 'max' or 'maxavg', not {pool!r}")
-        self.pool = pool
-        self.both_strands = both_strands
+        c = config
+        self.name = name
+        self.pool = c.pool
+        self.both_strands = c.both_strands
         # 'same'-style padding keeps motifs at the sequence edges detectable.
-        self.conv = nn.Conv1d(n_channels, n_filters, filter_width, padding=filter_width // 2)
-        n_features = n_filters * (2 if pool == "maxavg" else 1)
-        layers: list[nn.Module] = [nn.Dropout(dropout)]
-        if n_outputs > 1:
-            hidden = multi_hidden
+        self.conv = nn.Conv1d(c.n_channels, c.n_filters, c.filter_width, padding=c.filter_width // 2)
+        n_features = c.n_filters * (2 if c.pool == "maxavg" else 1)
+        hidden = c.multi_hidden if c.n_outputs > 1 else c.hidden
+        layers: list[nn.Module] = [nn.Dropout(c.dropout)]
         if hidden > 0:
-            layers += [nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(dropout), nn.Linear(hidden, n_outputs)]
+            layers += [nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(c.dropout), nn.Linear(hidden, c.n_outputs)]
         else:
-            layers += [nn.Linear(n_features, n_outputs)]
+            layers += [nn.Linear(n_features, c.n_outputs)]
         self.head = nn.Sequential(*layers)
 
     @property

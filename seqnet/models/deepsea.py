@@ -20,21 +20,28 @@ Differences from the paper, all optional:
 
 from __future__ import annotations
 
-from seqnet.models.common import FlattenCNN, as_float_tuple, as_tuple, check_int
+from dataclasses import dataclass
+
+from seqnet.models.common import (
+    PADDINGS,
+    FlattenCNN,
+    as_float_tuple,
+    as_tuple,
+    check_choice,
+    check_int,
+)
+from seqnet.models.spec import SequenceConfig
 
 
-class DeepSEA(FlattenCNN):
-    """DeepSEA CNN (Zhou & Troyanskaya 2015): 3 convolutions, max pools, dense 925.
+@dataclass
+class DeepSEAConfig(SequenceConfig):
+    """Arguments of :class:`DeepSEA` (and :class:`~seqnet.models.spec.SequenceConfig`'s).
+
+    ``length`` sets the dense layer's input size; None: adaptive max pooling to
+    ``adaptive_bins`` positions, any length.  The checked config holds per-layer tuples.
 
     Parameters
     ----------
-    n_channels : int
-        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
-    length : int or None
-        Input length ``L``; sets the dense layer's input size.  None: adaptive max
-        pooling to ``adaptive_bins`` positions, any length. Default is None.
-    n_outputs : int
-        Number of logits. Default is 1.
     n_filters : list of int
         Filters of each convolution layer; the number of entries is the number of
         layers. Default is ``[320, 480, 960]``.
@@ -48,47 +55,65 @@ class DeepSEA(FlattenCNN):
     hidden : int
         Units of the dense layer; 0 for a linear output layer. Default is 925.
     padding : str
-        ``"same"`` or ``"valid"`` (published) convolutions. Default is ``"same"``.
+        ``"same"`` or ``"valid"`` (published; needs ``length >= 163``) convolutions.
+        Default is ``"same"``.
     adaptive_bins : int
-        Positions the last feature map is pooled to when ``length`` is None.
-        Default is 16.
+        Positions the last feature map is pooled to when ``length`` is None (only for a
+        model built without a length). Default is 16.
+    """
+
+    n_filters: tuple[int, ...] = (320, 480, 960)
+    filter_width: int | tuple[int, ...] = 8
+    pool_size: int = 4
+    dropout: float | tuple[float, ...] = (0.2, 0.2, 0.5)
+    hidden: int = 925
+    padding: str = "same"
+    adaptive_bins: int = 16
+
+    def check(self) -> None:
+        self.n_filters = as_tuple("n_filters", self.n_filters)
+        n = len(self.n_filters)
+        check_int("pool_size", self.pool_size)
+        check_int("hidden", self.hidden, 0)
+        self.filter_width = as_tuple("filter_width", self.filter_width, n)
+        self.dropout = as_float_tuple("dropout", self.dropout, n)
+        super().check()
+        check_choice("padding", self.padding, PADDINGS)
+        check_int("adaptive_bins", self.adaptive_bins)
+
+
+class DeepSEA(FlattenCNN):
+    """DeepSEA CNN (Zhou & Troyanskaya 2015): 3 convolutions, max pools, dense 925.
+
+    Parameters
+    ----------
+    config : DeepSEAConfig
+        Input size and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"deepsea"``.
 
     Raises
     ------
-    TypeError
-        For a bad hyper-parameter, or a ``length`` too short for the pooling stack.
+    ConfigError
+        For a ``length`` too short for the pooling stack.
     """
 
-    def __init__(
-        self,
-        n_channels: int = 4,
-        length: int | None = None,
-        n_outputs: int = 1,
-        n_filters: list[int] | tuple[int, ...] = (320, 480, 960),
-        filter_width: int | list[int] = 8,
-        pool_size: int = 4,
-        dropout: float | list[float] = (0.2, 0.2, 0.5),
-        hidden: int = 925,
-        padding: str = "same",
-        adaptive_bins: int = 16,
-    ) -> None:
-        filters = as_tuple("n_filters", n_filters)
-        n = len(filters)
-        pool = check_int("pool_size", pool_size)
-        units = check_int("hidden", hidden, 0)
+    def __init__(self, config: DeepSEAConfig, name: str = "deepsea") -> None:
+        c = config
+        n = len(c.n_filters)
         super().__init__(
-            name="deepsea",
-            n_channels=n_channels,
-            length=length,
-            n_outputs=n_outputs,
-            n_filters=filters,
-            filter_width=as_tuple("filter_width", filter_width, n),
-            pool_size=(pool,) * (n - 1) + (1,),
-            conv_dropout=as_float_tuple("dropout", dropout, n),
+            name=name,
+            n_channels=c.n_channels,
+            length=c.length,
+            n_outputs=c.n_outputs,
+            n_filters=c.n_filters,
+            filter_width=c.filter_width,
+            pool_size=(c.pool_size,) * (n - 1) + (1,),
+            conv_dropout=c.dropout,
             batch_norm=False,
-            padding=padding,
-            hidden=(units,) if units else (),
+            padding=c.padding,
+            hidden=(c.hidden,) if c.hidden else (),
             dropout=0.0,
             dense_batch_norm=False,
-            adaptive_bins=adaptive_bins,
+            adaptive_bins=c.adaptive_bins,
         )

@@ -12,17 +12,14 @@ pools globally (max and / or mean over positions), so any input length works.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn as nn
 
-from seqnet.models.common import (
-    check_choice,
-    check_float,
-    check_int,
-    check_length,
-    dense_head,
-    receptive_field,
-)
+from seqnet.errors import ConfigError
+from seqnet.models.common import check_choice, check_float, check_int, dense_head, receptive_field
+from seqnet.models.spec import SequenceConfig
 
 _ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU}
 _POOLS = ("max", "mean", "maxmean")
@@ -51,18 +48,15 @@ class _Block(nn.Module):
         return x + self.drop(self.act(self.bn(self.conv(x))))
 
 
-class DilatedResNet(nn.Module):
-    """Residual CNN with exponentially dilated convolutions and a global-pooling head.
+@dataclass
+class DilatedConfig(SequenceConfig):
+    """Arguments of :class:`DilatedResNet` (and :class:`~seqnet.models.spec.SequenceConfig`'s).
+
+    ``length`` sets the number of blocks when ``n_blocks`` is None (the architecture
+    itself accepts any length).
 
     Parameters
     ----------
-    n_channels : int
-        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
-    length : int or None
-        Input length ``L``; sets the number of blocks when ``n_blocks`` is None (the
-        architecture itself accepts any length). Default is None.
-    n_outputs : int
-        Number of logits. Default is 1.
     channels : int
         Filters of the stem and of every block. Default is 64.
     stem_width : int
@@ -81,56 +75,63 @@ class DilatedResNet(nn.Module):
         ``"maxmean"`` (both, concatenated). Default is ``"maxmean"``.
     hidden : int
         Units of a hidden dense layer; 0 for a linear head. Default is 0.
+    """
 
-    Raises
-    ------
-    TypeError
-        For a bad hyper-parameter, or when neither ``length`` nor ``n_blocks`` is given.
+    channels: int = 64
+    stem_width: int = 15
+    kernel_size: int = 3
+    n_blocks: int | None = None
+    activation: str = "gelu"
+    dropout: float = 0.1
+    pool: str = "maxmean"
+    hidden: int = 0
+
+    def check(self) -> None:
+        super().check()
+        check_int("channels", self.channels)
+        check_int("stem_width", self.stem_width)
+        check_int("kernel_size", self.kernel_size, 2)
+        check_choice("activation", self.activation, tuple(_ACTIVATIONS))
+        check_float("dropout", self.dropout)
+        check_choice("pool", self.pool, _POOLS)
+        check_int("hidden", self.hidden, 0)
+        if self.n_blocks is None and self.length is None:
+            raise ConfigError("dilated: give length (the blocks then cover it) or n_blocks")
+        if self.n_blocks is not None:
+            check_int("n_blocks", self.n_blocks, 0)
+
+
+class DilatedResNet(nn.Module):
+    """Residual CNN with exponentially dilated convolutions and a global-pooling head.
+
+    Parameters
+    ----------
+    config : DilatedConfig
+        Input size and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"dilated"``.
     """
 
     takes_mask = False
 
-    def __init__(
-        self,
-        n_channels: int = 4,
-        length: int | None = None,
-        n_outputs: int = 1,
-        channels: int = 64,
-        stem_width: int = 15,
-        kernel_size: int = 3,
-        n_blocks: int | None = None,
-        activation: str = "gelu",
-        dropout: float = 0.1,
-        pool: str = "maxmean",
-        hidden: int = 0,
-    ) -> None:
+    def __init__(self, config: DilatedConfig, name: str = "dilated") -> None:
         super().__init__()
-        check_int("n_channels", n_channels)
-        check_int("n_outputs", n_outputs)
-        check_length(length)
-        check_int("channels", channels)
-        check_int("stem_width", stem_width)
-        check_int("kernel_size", kernel_size, 2)
-        check_choice("activation", activation, tuple(_ACTIVATIONS))
-        check_float("dropout", dropout)
-        self.pool = check_choice("pool", pool, _POOLS)
-        check_int("hidden", hidden, 0)
-        if n_blocks is None:
-            if length is None:
-                raise TypeError("dilated: give length (the blocks then cover it) or n_blocks")
-            n_blocks = blocks_to_cover(length, stem_width, kernel_size)
-        check_int("n_blocks", n_blocks, 0)
-        self.length = length
+        c = config
+        self.name = name
+        self.pool = c.pool
+        self.length = c.length
         self.stem = nn.Sequential(
-            nn.Conv1d(n_channels, channels, stem_width, padding="same"),
-            nn.BatchNorm1d(channels),
-            _ACTIVATIONS[activation](),
+            nn.Conv1d(c.n_channels, c.channels, c.stem_width, padding="same"),
+            nn.BatchNorm1d(c.channels),
+            _ACTIVATIONS[c.activation](),
         )
+        n_blocks = c.n_blocks if c.n_blocks is not None else blocks_to_cover(c.length, c.stem_width, c.kernel_size)
         self.blocks = nn.Sequential(
-            *(_Block(channels, kernel_size, 2**i, activation, dropout) for i in range(n_blocks))
+            *(_Block(c.channels, c.kernel_size, 2**i, c.activation, c.dropout) for i in range(n_blocks))
         )
-        n_features = channels * (2 if pool == "maxmean" else 1)
-        self.head = nn.Sequential(nn.Dropout(dropout), *dense_head(n_features, (hidden,) if hidden else (), n_outputs, dropout))
+        n_features = c.channels * (2 if c.pool == "maxmean" else 1)
+        head = dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout)
+        self.head = nn.Sequential(nn.Dropout(c.dropout), *head)
         self._receptive_field = receptive_field([self.stem[0], *(b.conv for b in self.blocks)])
 
     @property

@@ -19,22 +19,30 @@ region is; the forward pass then
 
 A sequence too short to leave one step after the pooling stack is given one step (which
 then sees padding); such a sequence alone would not run at all.
+
+One class, :class:`RecurrentNet` (arguments in :class:`RecurrentConfig`), is registered
+under several names (:class:`~seqnet.models.spec.ModelSpec`): ``lstm`` and ``bilstm``
+(no convolutions, one or both directions), ``cnn_lstm`` (convolutions first) and, in
+:mod:`seqnet.models.danq`, ``danq`` (``cnn_lstm`` with DanQ's sizes).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from seqnet.errors import ConfigError
 from seqnet.models.common import (
     PADDINGS,
     as_float_tuple,
     as_tuple,
+    check_bool,
     check_choice,
     check_float,
     check_int,
-    check_length,
     check_mask,
     dense_head,
     left_align,
@@ -44,89 +52,137 @@ from seqnet.models.common import (
     out_length,
     receptive_field,
 )
+from seqnet.models.spec import ModelSpec, SequenceConfig
 
 _POOLS = ("max", "mean", "maxmean", "last")
+
+
+@dataclass
+class RecurrentConfig(SequenceConfig):
+    """Arguments of :class:`RecurrentNet` (and :class:`~seqnet.models.spec.SequenceConfig`'s).
+
+    ``length`` is checked against the pooling stack, kept in the checkpoint and reported
+    as the receptive field; the architecture accepts any length >= ``min_length``.  The
+    defaults are those of ``lstm``; the registered names fix or change some of them.
+    The checked config holds per-layer tuples (None without a convolution stack).
+
+    Parameters
+    ----------
+    n_filters : int or list of int or None
+        Filters of each convolution layer before the LSTM; the number of entries is the
+        number of layers; None: no convolutions (``lstm``, ``bilstm``). Default is None.
+    filter_width : int or list of int or None
+        Filter width of every layer, or one per layer. Default is None.
+    pool_size : int or list of int or None
+        Max-pool size after every layer, or one per layer (1 = none). Default is None.
+    conv_dropout : float or list of float or None
+        Dropout after each convolution layer (after its pool). Default is None.
+    padding : str
+        ``"same"`` or ``"valid"`` convolutions. Default is ``"same"``.
+    embed_dim : int or None
+        Size of a learned embedding of each input column (a bias-free linear map of the
+        one-hot vector, i.e. an embedding lookup in which N stays zero) fed to the LSTM
+        instead of the one-hot columns; mostly useful for protein (``C = 20``).
+        None feeds one-hot columns. Default is None.
+    lstm_hidden : int
+        LSTM units per direction. Default is 128.
+    lstm_layers : int
+        Stacked LSTM layers. Default is 1.
+    bidirectional : bool
+        Run the LSTM in both directions (outputs concatenated). Default is False.
+    lstm_dropout : float
+        Dropout between stacked LSTM layers. Default is 0.0.
+    pool : str
+        Reduction of the LSTM outputs over the real time steps: ``"max"``, ``"mean"``,
+        ``"maxmean"`` (both, concatenated) or ``"last"`` (final hidden state of each
+        direction). Default is ``"maxmean"``.
+    hidden : int
+        Units of the hidden dense layer; 0 for a linear head. Default is 64.
+    dropout : float
+        Dropout after the LSTM, before the dense head. Default is 0.3.
+    """
+
+    n_filters: int | tuple[int, ...] | None = None
+    filter_width: int | tuple[int, ...] | None = None
+    pool_size: int | tuple[int, ...] | None = None
+    conv_dropout: float | tuple[float, ...] | None = None
+    padding: str = "same"
+    embed_dim: int | None = None
+    lstm_hidden: int = 128
+    lstm_layers: int = 1
+    bidirectional: bool = False
+    lstm_dropout: float = 0.0
+    pool: str = "maxmean"
+    hidden: int = 64
+    dropout: float = 0.3
+
+    def check(self) -> None:
+        if self.n_filters is not None:
+            self.n_filters = as_tuple("n_filters", self.n_filters)
+            n = len(self.n_filters)
+            self.filter_width = as_tuple("filter_width", self.filter_width, n)
+            self.pool_size = as_tuple("pool_size", self.pool_size, n)
+            self.conv_dropout = as_float_tuple("conv_dropout", self.conv_dropout, n)
+        super().check()
+        check_choice("padding", self.padding, PADDINGS)
+        if self.embed_dim is not None:
+            check_int("embed_dim", self.embed_dim)
+        check_int("lstm_hidden", self.lstm_hidden)
+        check_int("lstm_layers", self.lstm_layers)
+        check_bool("bidirectional", self.bidirectional)
+        check_float("lstm_dropout", self.lstm_dropout)
+        check_choice("pool", self.pool, _POOLS)
+        check_int("hidden", self.hidden, 0)
+        check_float("dropout", self.dropout)
 
 
 class RecurrentNet(nn.Module):
     """Optional convolution stack -> (Bi)LSTM -> pooling over real steps -> dense head.
 
-    The shared trunk of :class:`LSTMNet`, :class:`BiLSTMNet`, :class:`CNNLSTM` and
-    :class:`~seqnet.models.danq.DanQ`; see those for the hyper-parameters.
+    Parameters
+    ----------
+    config : RecurrentConfig
+        Input size and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"lstm"``.
+
+    Raises
+    ------
+    ConfigError
+        For a ``length`` too short for the convolution / pooling stack.
     """
 
     takes_mask = True
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        n_channels: int,
-        length: int | None,
-        n_outputs: int,
-        n_filters: tuple[int, ...] = (),
-        filter_width: tuple[int, ...] = (),
-        pool_size: tuple[int, ...] = (),
-        conv_dropout: tuple[float, ...] = (),
-        padding: str = "same",
-        embed_dim: int | None = None,
-        lstm_hidden: int,
-        lstm_layers: int,
-        bidirectional: bool,
-        lstm_dropout: float,
-        pool: str,
-        hidden: int,
-        dropout: float,
-    ) -> None:
+    def __init__(self, config: RecurrentConfig, name: str = "lstm") -> None:
         super().__init__()
-        check_int("n_channels", n_channels)
-        check_int("n_outputs", n_outputs)
-        self.length = check_length(length)
-        check_choice("padding", padding, PADDINGS)
-        if embed_dim is not None:
-            check_int("embed_dim", embed_dim)
-        check_int("lstm_hidden", lstm_hidden)
-        check_int("lstm_layers", lstm_layers)
-        if not isinstance(bidirectional, bool):
-            raise TypeError(f"bidirectional must be true or false, got {bidirectional!r}")
-        check_float("lstm_dropout", lstm_dropout)
-        self.pool = check_choice("pool", pool, _POOLS)
-        check_int("hidden", hidden, 0)
-        check_float("dropout", dropout)
-
-        layers: list[nn.Module] = []
-        c_in = n_channels
-        for c_out, k, p, drop in zip(n_filters, filter_width, pool_size, conv_dropout, strict=True):
-            layers += [make_conv(c_in, c_out, k, padding), nn.ReLU()]
-            if p > 1:
-                layers.append(nn.MaxPool1d(p))
-            if drop > 0:
-                layers.append(nn.Dropout(drop))
-            c_in = c_out
-        self.convs = nn.Sequential(*layers)
-        self.min_length = min_length(layers) if layers else 1
-        if length is not None and length < self.min_length:
-            raise TypeError(
+        c = config
+        self.name = name
+        self.length = c.length
+        self.pool = c.pool
+        self.convs = _conv_stack(c)
+        self.min_length = min_length(self.convs) if len(self.convs) else 1
+        if c.length is not None and c.length < self.min_length:
+            raise ConfigError(
                 f"{name} needs length >= {self.min_length} for its convolution / pooling stack "
-                f"(padding={padding!r}), got length={length}"
+                f"(padding={c.padding!r}), got length={c.length}"
             )
+        c_in = c.n_filters[-1] if c.n_filters else c.n_channels
         # A bias-free linear map of one-hot columns is an embedding lookup; N / padding
         # columns (all zero) embed to zero.
-        self.embed = nn.Linear(c_in, embed_dim, bias=False) if embed_dim else None
-        lstm_in = embed_dim or c_in
+        self.embed = nn.Linear(c_in, c.embed_dim, bias=False) if c.embed_dim else None
         self.lstm = nn.LSTM(
-            lstm_in,
-            lstm_hidden,
-            num_layers=lstm_layers,
+            c.embed_dim or c_in,
+            c.lstm_hidden,
+            num_layers=c.lstm_layers,
             batch_first=True,
-            bidirectional=bidirectional,
-            dropout=lstm_dropout if lstm_layers > 1 else 0.0,
+            bidirectional=c.bidirectional,
+            dropout=c.lstm_dropout if c.lstm_layers > 1 else 0.0,
         )
-        self.n_directions = 2 if bidirectional else 1
-        n_features = lstm_hidden * self.n_directions * (2 if pool == "maxmean" else 1)
-        self.head = nn.Sequential(
-            nn.Dropout(dropout), *dense_head(n_features, (hidden,) if hidden else (), n_outputs, 0.0)
-        )
+        self.n_directions = 2 if c.bidirectional else 1
+        n_features = c.lstm_hidden * self.n_directions * (2 if c.pool == "maxmean" else 1)
+        head = dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, 0.0)
+        self.head = nn.Sequential(nn.Dropout(c.dropout), *head)
 
     @property
     def first_conv(self) -> nn.Conv1d | None:
@@ -190,159 +246,42 @@ class RecurrentNet(nn.Module):
         return self.head(feats)
 
 
-class LSTMNet(RecurrentNet):
-    """Unidirectional LSTM over one-hot columns, pooled over time, dense head.
-
-    Parameters
-    ----------
-    n_channels : int
-        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
-    length : int or None
-        Input length; unused by the architecture (it accepts any length) but kept in
-        the checkpoint and reported as the receptive field. Default is None.
-    n_outputs : int
-        Number of logits. Default is 1.
-    embed_dim : int or None
-        Size of a learned embedding of each input column (a bias-free linear map of the
-        one-hot vector, i.e. an embedding lookup in which N stays zero) fed to the LSTM
-        instead of the one-hot columns; mostly useful for protein (``C = 20``).
-        None feeds one-hot columns. Default is None.
-    lstm_hidden : int
-        LSTM units (per direction). Default is 128.
-    lstm_layers : int
-        Stacked LSTM layers. Default is 1.
-    lstm_dropout : float
-        Dropout between stacked LSTM layers. Default is 0.0.
-    pool : str
-        Reduction of the LSTM outputs over the real time steps: ``"max"``, ``"mean"``,
-        ``"maxmean"`` (both, concatenated) or ``"last"`` (final hidden state of each
-        direction). Default is ``"maxmean"``.
-    hidden : int
-        Units of the hidden dense layer; 0 for a linear head. Default is 64.
-    dropout : float
-        Dropout before the dense head. Default is 0.3.
-    """
-
-    _bidirectional = False
-
-    def __init__(
-        self,
-        n_channels: int = 4,
-        length: int | None = None,
-        n_outputs: int = 1,
-        embed_dim: int | None = None,
-        lstm_hidden: int = 128,
-        lstm_layers: int = 1,
-        lstm_dropout: float = 0.0,
-        pool: str = "maxmean",
-        hidden: int = 64,
-        dropout: float = 0.3,
-    ) -> None:
-        super().__init__(
-            name="bilstm" if self._bidirectional else "lstm",
-            n_channels=n_channels,
-            length=length,
-            n_outputs=n_outputs,
-            embed_dim=embed_dim,
-            lstm_hidden=lstm_hidden,
-            lstm_layers=lstm_layers,
-            bidirectional=self._bidirectional,
-            lstm_dropout=lstm_dropout,
-            pool=pool,
-            hidden=hidden,
-            dropout=dropout,
-        )
+def _conv_stack(c: RecurrentConfig) -> nn.Sequential:
+    """``[conv -> ReLU -> (max pool) -> (dropout)] * len(n_filters)``, applied before the LSTM."""
+    layers: list[nn.Module] = []
+    if c.n_filters is None:
+        return nn.Sequential()
+    c_in = c.n_channels
+    for c_out, k, p, drop in zip(c.n_filters, c.filter_width, c.pool_size, c.conv_dropout, strict=True):
+        layers += [make_conv(c_in, c_out, k, c.padding), nn.ReLU()]
+        if p > 1:
+            layers.append(nn.MaxPool1d(p))
+        if drop > 0:
+            layers.append(nn.Dropout(drop))
+        c_in = c_out
+    return nn.Sequential(*layers)
 
 
-class BiLSTMNet(LSTMNet):
-    """Bidirectional LSTM over one-hot columns, pooled over time, dense head.
+#: What ``lstm`` and ``bilstm`` fix: no convolution stack.
+_NO_CONVOLUTIONS = dict(n_filters=None, filter_width=None, pool_size=None, conv_dropout=None, padding="same")
 
-    Same hyper-parameters as :class:`LSTMNet`; ``lstm_hidden`` units run in each
-    direction and the two directions' outputs are concatenated.
-    """
+#: ``lstm``: the :class:`RecurrentConfig` defaults, one direction, no convolutions.
+LSTMNet = ModelSpec(
+    "lstm", RecurrentNet, RecurrentConfig, fixed={**_NO_CONVOLUTIONS, "bidirectional": False},
+    description="Unidirectional LSTM over one-hot columns, pooled over time, dense head.",
+)
 
-    _bidirectional = True
+#: ``bilstm``: as ``lstm`` in both directions (``lstm_hidden`` units each, outputs concatenated).
+BiLSTMNet = ModelSpec(
+    "bilstm", RecurrentNet, RecurrentConfig, fixed={**_NO_CONVOLUTIONS, "bidirectional": True},
+    description="Bidirectional LSTM over one-hot columns, pooled over time, dense head.",
+)
 
-
-class CNNLSTM(RecurrentNet):
-    """Convolution layers, then a (Bi)LSTM pooled over time, dense head.
-
-    Parameters
-    ----------
-    n_channels : int
-        Input channels ``C`` (4 for DNA / RNA, 20 for protein). Default is 4.
-    length : int or None
-        Input length; the architecture accepts any length >= ``min_length`` but it is
-        checked against the pooling stack, kept in the checkpoint and reported as the
-        receptive field. Default is None.
-    n_outputs : int
-        Number of logits. Default is 1.
-    n_filters : int or list of int
-        Filters of each convolution layer; the number of entries is the number of
-        layers. Default is ``[128, 128]``.
-    filter_width : int or list of int
-        Filter width of every layer, or one per layer. Default is ``[19, 7]``.
-    pool_size : int or list of int
-        Max-pool size after every layer, or one per layer (1 = none). Default is
-        ``[4, 4]``.
-    conv_dropout : float or list of float
-        Dropout after each convolution layer (after its pool). Default is 0.1.
-    padding : str
-        ``"same"`` or ``"valid"`` convolutions. Default is ``"same"``.
-    lstm_hidden : int
-        LSTM units per direction. Default is 64.
-    lstm_layers : int
-        Stacked LSTM layers. Default is 1.
-    bidirectional : bool
-        Run the LSTM in both directions. Default is True.
-    lstm_dropout : float
-        Dropout between stacked LSTM layers. Default is 0.0.
-    pool : str
-        ``"max"``, ``"mean"``, ``"maxmean"`` or ``"last"`` over the real time steps
-        (see :class:`LSTMNet`). Default is ``"maxmean"``.
-    hidden : int
-        Units of the hidden dense layer; 0 for a linear head. Default is 64.
-    dropout : float
-        Dropout after the LSTM, before the dense head. Default is 0.3.
-    """
-
-    _name = "cnn_lstm"
-
-    def __init__(
-        self,
-        n_channels: int = 4,
-        length: int | None = None,
-        n_outputs: int = 1,
-        n_filters: int | list[int] = (128, 128),
-        filter_width: int | list[int] = (19, 7),
-        pool_size: int | list[int] = (4, 4),
-        conv_dropout: float | list[float] = 0.1,
-        padding: str = "same",
-        lstm_hidden: int = 64,
-        lstm_layers: int = 1,
-        bidirectional: bool = True,
-        lstm_dropout: float = 0.0,
-        pool: str = "maxmean",
-        hidden: int = 64,
-        dropout: float = 0.3,
-    ) -> None:
-        filters = as_tuple("n_filters", n_filters)
-        n = len(filters)
-        super().__init__(
-            name=self._name,
-            n_channels=n_channels,
-            length=length,
-            n_outputs=n_outputs,
-            n_filters=filters,
-            filter_width=as_tuple("filter_width", filter_width, n),
-            pool_size=as_tuple("pool_size", pool_size, n),
-            conv_dropout=as_float_tuple("conv_dropout", conv_dropout, n),
-            padding=padding,
-            lstm_hidden=lstm_hidden,
-            lstm_layers=lstm_layers,
-            bidirectional=bidirectional,
-            lstm_dropout=lstm_dropout,
-            pool=pool,
-            hidden=hidden,
-            dropout=dropout,
-        )
+#: ``cnn_lstm``: two convolution layers (widths 19, 7; max pools 4, 4; dropout 0.1), then a
+#: BiLSTM of 64 units per direction; the two pools make the LSTM 16 times shorter than the input.
+CNNLSTM = ModelSpec(
+    "cnn_lstm", RecurrentNet, RecurrentConfig, fixed={"embed_dim": None},
+    defaults=dict(n_filters=(128, 128), filter_width=(19, 7), pool_size=(4, 4), conv_dropout=0.1,
+                  lstm_hidden=64, bidirectional=True),
+    description="Convolution layers, then a (Bi)LSTM pooled over time, dense head.",
+)

@@ -14,52 +14,65 @@ is built from keyword arguments ``input_shape`` (per-sample shape), ``n_outputs`
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 
-from seqnet.models.common import as_tuple, check_float, check_int, dense_head
+from seqnet.models.common import as_tuple, check_bool, check_float, check_input, dense_head
+from seqnet.models.spec import ArrayConfig, ModelSpec
 
 
-def check_shape(input_shape, ndim: int | None = None) -> tuple[int, ...]:
-    """``input_shape`` as a tuple of ints >= 1 (of length ``ndim`` when given); TypeError otherwise."""
-    if not isinstance(input_shape, (list, tuple)) or not input_shape:
-        raise TypeError(f"input_shape must be a non-empty list of integers, got {input_shape!r}")
-    shape = tuple(check_int(f"input_shape[{i}]", v) for i, v in enumerate(input_shape))
-    if ndim is not None and len(shape) != ndim:
-        raise TypeError(f"input_shape must have {ndim} entries, got {list(shape)}")
-    return shape
+@dataclass
+class FlatConfig(ArrayConfig):
+    """Arguments of :class:`FlatNet` (and :class:`~seqnet.models.spec.ArrayConfig`'s).
 
+    ``input_shape`` is any per-sample shape (``[F]``, ``[T, F]`` or ``[C, H, W]``);
+    ``with_mask`` appends the observed-value mask as features.  The checked config holds
+    ``hidden`` as a tuple (or None).
 
-def check_bool(name: str, value) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"{name} must be true or false, got {value!r}")
-    return value
+    Parameters
+    ----------
+    hidden : int or list of int or None
+        Units of each hidden layer; the number of entries is the number of layers;
+        None: no hidden layer (``softmax``). Default is ``[128]``.
+    dropout : float
+        Dropout after each hidden layer. Default is 0.2.
+    batch_norm : bool
+        Batch norm after each hidden linear layer. Default is False.
+    """
 
+    hidden: int | tuple[int, ...] | None = (128,)
+    dropout: float = 0.2
+    batch_norm: bool = False
 
-def check_input(model: nn.Module, x: torch.Tensor, mask: torch.Tensor | None) -> None:
-    """Raise ValueError unless ``x`` is ``(N, *input_shape)`` and ``mask`` matches it."""
-    if tuple(x.shape[1:]) != model.input_shape:
-        raise ValueError(
-            f"expected inputs of shape (N, {', '.join(map(str, model.input_shape))}), got {tuple(x.shape)}"
-        )
-    if mask is not None and (mask.dtype != torch.bool or mask.shape != x.shape):
-        raise ValueError(f"mask must be a bool tensor shaped like the input {tuple(x.shape)}, got {mask.dtype} {tuple(mask.shape)}")
+    def check(self) -> None:
+        if self.hidden is not None:
+            self.hidden = as_tuple("hidden", self.hidden)
+        super().check()
+        check_float("dropout", self.dropout)
+        check_bool("batch_norm", self.batch_norm)
 
 
 class FlatNet(nn.Module):
-    """Flatten the input (and its mask), then a dense stack; base of :class:`Softmax` / :class:`MLP`."""
+    """Flatten the input (and its mask), then a dense stack: ``mlp``, or ``softmax`` without hidden layers.
 
-    def __init__(self, input_shape, n_outputs: int, with_mask: bool, hidden: tuple[int, ...], dropout: float,
-                 batch_norm: bool) -> None:
+    Parameters
+    ----------
+    config : FlatConfig
+        Input shape and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"mlp"``.
+    """
+
+    def __init__(self, config: FlatConfig, name: str = "mlp") -> None:
         super().__init__()
-        self.input_shape = check_shape(input_shape)
-        check_int("n_outputs", n_outputs)
-        self.takes_mask = check_bool("with_mask", with_mask)
-        check_float("dropout", dropout)
-        check_bool("batch_norm", batch_norm)
-        n_in = math.prod(self.input_shape) * (2 if with_mask else 1)
-        self.net = dense_head(n_in, hidden, n_outputs, dropout, batch_norm)
+        c = config
+        self.name = name
+        self.input_shape = c.input_shape
+        self.takes_mask = c.with_mask
+        n_in = math.prod(self.input_shape) * (2 if c.with_mask else 1)
+        self.net = dense_head(n_in, c.hidden or (), c.n_outputs, c.dropout, c.batch_norm)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Score a batch.
@@ -85,47 +98,16 @@ class FlatNet(nn.Module):
         return self.net(h)
 
 
-class Softmax(FlatNet):
-    """Softmax (multinomial logistic) regression: one linear layer on the flattened input.
+#: ``softmax``: softmax (multinomial logistic) regression, one linear layer on the flattened
+#: input.  With one output it is logistic regression (sigmoid), for a regression task linear
+#: regression; L2 regularisation is the training option ``weight_decay``.
+Softmax = ModelSpec(
+    "softmax", FlatNet, FlatConfig, fixed=dict(hidden=None, dropout=0.0, batch_norm=False),
+    description="Softmax (multinomial logistic) regression: one linear layer on the flattened input.",
+)
 
-    With one output it is logistic regression (sigmoid), for a regression task linear
-    regression.  L2 regularisation is the training option ``weight_decay``.
-
-    Parameters
-    ----------
-    input_shape : list of int
-        Per-sample input shape, e.g. ``[F]``, ``[T, F]`` or ``[C, H, W]``.
-    n_outputs : int
-        Number of logits (classes, tasks). Default is 1.
-    with_mask : bool
-        Append the observed-value mask as features. Default is False.
-    """
-
-    def __init__(self, input_shape=(1,), n_outputs: int = 1, with_mask: bool = False) -> None:
-        super().__init__(input_shape, n_outputs, with_mask, hidden=(), dropout=0.0, batch_norm=False)
-
-
-class MLP(FlatNet):
-    """Multilayer perceptron: dense ReLU layers with dropout on the flattened input.
-
-    Parameters
-    ----------
-    input_shape : list of int
-        Per-sample input shape, e.g. ``[F]``, ``[T, F]`` or ``[C, H, W]``.
-    n_outputs : int
-        Number of logits. Default is 1.
-    with_mask : bool
-        Append the observed-value mask as features. Default is False.
-    hidden : int or list of int
-        Units of each hidden layer; the number of entries is the number of layers.
-        Default is ``[128]``.
-    dropout : float
-        Dropout after each hidden layer. Default is 0.2.
-    batch_norm : bool
-        Batch norm after each hidden linear layer. Default is False.
-    """
-
-    def __init__(self, input_shape=(1,), n_outputs: int = 1, with_mask: bool = False, hidden=(128,),
-                 dropout: float = 0.2, batch_norm: bool = False) -> None:
-        super().__init__(input_shape, n_outputs, with_mask, hidden=as_tuple("hidden", hidden), dropout=dropout,
-                         batch_norm=batch_norm)
+#: ``mlp``: dense ReLU layers with dropout on the flattened input (:class:`FlatConfig` defaults).
+MLP = ModelSpec(
+    "mlp", FlatNet, FlatConfig,
+    description="Multilayer perceptron: dense ReLU layers with dropout on the flattened input.",
+)

@@ -8,15 +8,30 @@ mask enters as ``F`` more 0/1 input channels, so the network can tell "not measu
 
 Every sample fills the whole grid (series were resampled onto it), so no packing or
 padding arithmetic is needed: the recurrent models run over all ``T`` steps.
+
+``lstm``, ``bilstm`` and ``gru`` are one class, :class:`TimeRNN`, registered with the cell
+(and for the LSTMs the direction) fixed (:class:`~seqnet.models.spec.ModelSpec`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 import torch.nn as nn
 
-from seqnet.models.common import SameConv1d, as_tuple, check_choice, check_float, check_int, dense_head
-from seqnet.models.tabular import check_bool, check_input, check_shape
+from seqnet.errors import ConfigError
+from seqnet.models.common import (
+    SameConv1d,
+    as_tuple,
+    check_bool,
+    check_choice,
+    check_float,
+    check_input,
+    check_int,
+    dense_head,
+)
+from seqnet.models.spec import ArrayConfig, ModelSpec
 
 _POOLS = ("last", "flatten", "mean", "max", "maxmean")
 
@@ -40,17 +55,18 @@ def _pool(h: torch.Tensor, mode: str) -> torch.Tensor:
     return torch.cat(feats, dim=1)
 
 
-class TimeRNN(nn.Module):
-    """Recurrent network over time steps, pooled, then a dense head.
+@dataclass
+class TimeRNNConfig(ArrayConfig):
+    """Arguments of :class:`TimeRNN` (and :class:`~seqnet.models.spec.ArrayConfig`'s).
+
+    ``input_shape`` is ``[T, F]`` (grid points, series); ``with_mask`` takes the
+    observed-value mask ``(N, T, F)`` as ``F`` extra input channels.
 
     Parameters
     ----------
     input_shape : list of int
-        ``[T, F]``: grid points and series.
-    n_outputs : int
-        Number of logits. Default is 1.
+        ``[T, F]``. Default is ``[2, 1]``.
     with_mask : bool
-        Take the observed-value mask ``(N, T, F)`` as ``F`` extra input channels.
         Default is True.
     cell : str
         ``"lstm"`` or ``"gru"``. Default is ``"lstm"``.
@@ -73,30 +89,57 @@ class TimeRNN(nn.Module):
         Dropout before the head (and after its hidden layer). Default is 0.2.
     """
 
-    def __init__(self, input_shape=(2, 1), n_outputs: int = 1, with_mask: bool = True, cell: str = "lstm",
-                 bidirectional: bool = False, rnn_hidden: int = 32, rnn_layers: int = 1, rnn_dropout: float = 0.0,
-                 pool: str = "last", hidden: int = 0, dropout: float = 0.2) -> None:
+    ndim = 2
+    input_shape: tuple[int, ...] = (2, 1)
+    with_mask: bool = True
+    cell: str = "lstm"
+    bidirectional: bool = False
+    rnn_hidden: int = 32
+    rnn_layers: int = 1
+    rnn_dropout: float = 0.0
+    pool: str = "last"
+    hidden: int = 0
+    dropout: float = 0.2
+
+    def check(self) -> None:
+        super().check()
+        check_choice("cell", self.cell, ("lstm", "gru"))
+        check_bool("bidirectional", self.bidirectional)
+        check_int("rnn_hidden", self.rnn_hidden)
+        check_int("rnn_layers", self.rnn_layers)
+        check_float("rnn_dropout", self.rnn_dropout)
+        check_choice("pool", self.pool, _POOLS)
+        check_int("hidden", self.hidden, 0)
+        check_float("dropout", self.dropout)
+
+
+class TimeRNN(nn.Module):
+    """Recurrent network over time steps, pooled, then a dense head.
+
+    Parameters
+    ----------
+    config : TimeRNNConfig
+        Input shape and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"lstm"``.
+    """
+
+    def __init__(self, config: TimeRNNConfig, name: str = "lstm") -> None:
         super().__init__()
-        self.input_shape = check_shape(input_shape, 2)
-        check_int("n_outputs", n_outputs)
-        self.takes_mask = check_bool("with_mask", with_mask)
-        check_choice("cell", cell, ("lstm", "gru"))
-        check_bool("bidirectional", bidirectional)
-        check_int("rnn_hidden", rnn_hidden)
-        check_int("rnn_layers", rnn_layers)
-        check_float("rnn_dropout", rnn_dropout)
-        self.pool = check_choice("pool", pool, _POOLS)
-        check_int("hidden", hidden, 0)
-        check_float("dropout", dropout)
-        n_in = self.input_shape[1] * (2 if with_mask else 1)
-        rnn = nn.LSTM if cell == "lstm" else nn.GRU
-        self.rnn = rnn(n_in, rnn_hidden, num_layers=rnn_layers, batch_first=True, bidirectional=bidirectional,
-                       dropout=rnn_dropout if rnn_layers > 1 else 0.0)
-        self.n_directions = 2 if bidirectional else 1
-        steps = self.input_shape[0] if pool == "flatten" else 2 if pool == "maxmean" else 1
-        n_features = rnn_hidden * self.n_directions * steps
-        self.head = nn.Sequential(nn.Dropout(dropout),
-                                  *dense_head(n_features, (hidden,) if hidden else (), n_outputs, dropout))
+        c = config
+        self.name = name
+        self.input_shape = c.input_shape
+        self.takes_mask = c.with_mask
+        self.pool = c.pool
+        n_in = self.input_shape[1] * (2 if c.with_mask else 1)
+        rnn = nn.LSTM if c.cell == "lstm" else nn.GRU
+        self.rnn = rnn(n_in, c.rnn_hidden, num_layers=c.rnn_layers, batch_first=True, bidirectional=c.bidirectional,
+                       dropout=c.rnn_dropout if c.rnn_layers > 1 else 0.0)
+        self.n_directions = 2 if c.bidirectional else 1
+        steps = self.input_shape[0] if c.pool == "flatten" else 2 if c.pool == "maxmean" else 1
+        n_features = c.rnn_hidden * self.n_directions * steps
+        self.head = nn.Sequential(nn.Dropout(c.dropout),
+                                  *dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Score a batch.
@@ -127,56 +170,39 @@ class TimeRNN(nn.Module):
         return self.head(feats)
 
 
-class TimeLSTM(TimeRNN):
-    """LSTM over time steps (the series are its input channels), pooled, dense head.
+#: ``lstm``: :class:`TimeRNN` with an LSTM cell, one direction.
+TimeLSTM = ModelSpec(
+    "lstm", TimeRNN, TimeRNNConfig, fixed=dict(cell="lstm", bidirectional=False),
+    description="LSTM over time steps (the series are its input channels), pooled, dense head.",
+)
 
-    See :class:`TimeRNN` for the parameters (``cell="lstm"``, one direction).
-    """
+#: ``bilstm``: :class:`TimeRNN` with an LSTM cell, both directions.
+TimeBiLSTM = ModelSpec(
+    "bilstm", TimeRNN, TimeRNNConfig, fixed=dict(cell="lstm", bidirectional=True),
+    description="Bidirectional LSTM over time steps, pooled, dense head.",
+)
 
-    def __init__(self, input_shape=(2, 1), n_outputs: int = 1, with_mask: bool = True, rnn_hidden: int = 32,
-                 rnn_layers: int = 1, rnn_dropout: float = 0.0, pool: str = "last", hidden: int = 0,
-                 dropout: float = 0.2) -> None:
-        super().__init__(input_shape, n_outputs, with_mask, cell="lstm", bidirectional=self._bidirectional,
-                         rnn_hidden=rnn_hidden, rnn_layers=rnn_layers, rnn_dropout=rnn_dropout, pool=pool,
-                         hidden=hidden, dropout=dropout)
-
-    _bidirectional = False
-
-
-class TimeBiLSTM(TimeLSTM):
-    """Bidirectional LSTM over time steps, pooled, dense head.
-
-    See :class:`TimeRNN` for the parameters (``cell="lstm"``, both directions).
-    """
-
-    _bidirectional = True
+#: ``gru``: :class:`TimeRNN` with a GRU cell (``bidirectional`` optional).
+TimeGRU = ModelSpec(
+    "gru", TimeRNN, TimeRNNConfig, fixed=dict(cell="gru"),
+    description="GRU over time steps, pooled, dense head.",
+)
 
 
-class TimeGRU(TimeRNN):
-    """GRU over time steps, pooled, dense head.
+@dataclass
+class TimeCNNConfig(ArrayConfig):
+    """Arguments of :class:`TimeCNN` (and :class:`~seqnet.models.spec.ArrayConfig`'s).
 
-    See :class:`TimeRNN` for the parameters (``cell="gru"``; ``bidirectional`` optional).
-    """
-
-    def __init__(self, input_shape=(2, 1), n_outputs: int = 1, with_mask: bool = True, bidirectional: bool = False,
-                 rnn_hidden: int = 32, rnn_layers: int = 1, rnn_dropout: float = 0.0, pool: str = "last",
-                 hidden: int = 0, dropout: float = 0.2) -> None:
-        super().__init__(input_shape, n_outputs, with_mask, cell="gru", bidirectional=bidirectional,
-                         rnn_hidden=rnn_hidden, rnn_layers=rnn_layers, rnn_dropout=rnn_dropout, pool=pool,
-                         hidden=hidden, dropout=dropout)
-
-
-class TimeCNN(nn.Module):
-    """1D CNN over time: 'same' convolutions (batch norm, ReLU), then the feature map flattened (or pooled), dense head.
+    ``input_shape`` is ``[T, F]`` (grid points, series); ``with_mask`` takes the
+    observed-value mask as ``F`` extra input channels.  The checked config holds
+    per-layer tuples.
 
     Parameters
     ----------
     input_shape : list of int
-        ``[T, F]``: grid points and series.
-    n_outputs : int
-        Number of logits. Default is 1.
+        ``[T, F]``. Default is ``[2, 1]``.
     with_mask : bool
-        Take the observed-value mask as ``F`` extra input channels. Default is True.
+        Default is True.
     n_filters : int or list of int
         Filters of each convolution layer; the number of entries is the number of
         layers. Default is ``[32, 32]``.
@@ -197,26 +223,57 @@ class TimeCNN(nn.Module):
         Dropout before the head. Default is 0.2.
     """
 
-    def __init__(self, input_shape=(2, 1), n_outputs: int = 1, with_mask: bool = True, n_filters=(32, 32),
-                 filter_width=5, batch_norm: bool = True, pool_size=1, pool: str = "flatten", hidden: int = 0,
-                 dropout: float = 0.2) -> None:
+    ndim = 2
+    input_shape: tuple[int, ...] = (2, 1)
+    with_mask: bool = True
+    n_filters: int | tuple[int, ...] = (32, 32)
+    filter_width: int | tuple[int, ...] = 5
+    batch_norm: bool = True
+    pool_size: int | tuple[int, ...] = 1
+    pool: str = "flatten"
+    hidden: int = 0
+    dropout: float = 0.2
+
+    def check(self) -> None:
+        super().check()
+        self.n_filters = as_tuple("n_filters", self.n_filters)
+        self.filter_width = as_tuple("filter_width", self.filter_width, len(self.n_filters))
+        self.pool_size = as_tuple("pool_size", self.pool_size, len(self.n_filters))
+        check_bool("batch_norm", self.batch_norm)
+        check_choice("pool", self.pool, ("flatten", "max", "mean", "maxmean"))
+        check_int("hidden", self.hidden, 0)
+        check_float("dropout", self.dropout)
+
+
+class TimeCNN(nn.Module):
+    """1D CNN over time: 'same' convolutions (batch norm, ReLU), then the feature map flattened (or pooled), dense head.
+
+    Parameters
+    ----------
+    config : TimeCNNConfig
+        Input shape and hyper-parameters.
+    name : str
+        Registry name, for messages. Default is ``"cnn"``.
+
+    Raises
+    ------
+    ConfigError
+        When the pools leave no time step.
+    """
+
+    def __init__(self, config: TimeCNNConfig, name: str = "cnn") -> None:
         super().__init__()
-        self.input_shape = check_shape(input_shape, 2)
-        check_int("n_outputs", n_outputs)
-        self.takes_mask = check_bool("with_mask", with_mask)
-        filters = as_tuple("n_filters", n_filters)
-        widths = as_tuple("filter_width", filter_width, len(filters))
-        pools = as_tuple("pool_size", pool_size, len(filters))
-        check_bool("batch_norm", batch_norm)
-        self.pool = check_choice("pool", pool, ("flatten", "max", "mean", "maxmean"))
-        check_int("hidden", hidden, 0)
-        check_float("dropout", dropout)
+        c = config
+        self.name = name
+        self.input_shape = c.input_shape
+        self.takes_mask = c.with_mask
+        self.pool = c.pool
         layers: list[nn.Module] = []
-        c_in = self.input_shape[1] * (2 if with_mask else 1)
+        c_in = self.input_shape[1] * (2 if c.with_mask else 1)
         steps = self.input_shape[0]
-        for c_out, k, p in zip(filters, widths, pools, strict=True):
+        for c_out, k, p in zip(c.n_filters, c.filter_width, c.pool_size, strict=True):
             layers.append(SameConv1d(c_in, c_out, k))
-            if batch_norm:
+            if c.batch_norm:
                 layers.append(nn.BatchNorm1d(c_out))
             layers.append(nn.ReLU())
             if p > 1:
@@ -224,11 +281,12 @@ class TimeCNN(nn.Module):
                 steps //= p
             c_in = c_out
         if steps < 1:
-            raise TypeError(f"the pools ({', '.join(map(str, pools))}) leave no time step of {self.input_shape[0]}")
+            pools = ", ".join(map(str, c.pool_size))
+            raise ConfigError(f"the pools ({pools}) leave no time step of {self.input_shape[0]}")
         self.convs = nn.Sequential(*layers)
-        n_features = c_in * (steps if pool == "flatten" else 2 if pool == "maxmean" else 1)
-        self.head = nn.Sequential(nn.Dropout(dropout),
-                                  *dense_head(n_features, (hidden,) if hidden else (), n_outputs, dropout))
+        n_features = c_in * (steps if c.pool == "flatten" else 2 if c.pool == "maxmean" else 1)
+        self.head = nn.Sequential(nn.Dropout(c.dropout),
+                                  *dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout))
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Score a batch.

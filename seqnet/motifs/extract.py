@@ -68,7 +68,7 @@ import torch
 import torch.nn as nn
 
 from seqnet.alphabets import Alphabet, get_alphabet
-from seqnet.encode import one_hot_torch, reverse_complement, unknown_value
+from seqnet.encode import reverse_complement
 from seqnet.errors import ConfigError, InputError
 from seqnet.motifs.motif import Motif
 
@@ -132,12 +132,9 @@ class FilterMotif:
 
 
 def _model_name(model: nn.Module) -> str:
-    from seqnet.models import MODELS
+    from seqnet.models import model_name
 
-    for name, cls in MODELS.items():
-        if type(model) is cls:
-            return name
-    return type(model).__name__
+    return model_name(model)
 
 
 def _first_conv(model: nn.Module, alphabet: Alphabet) -> nn.Conv1d:
@@ -198,16 +195,12 @@ def _batches(
     conv: nn.Conv1d, tokens: np.ndarray, alphabet: Alphabet, unknown: str, batch_size: int, device
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Yield ``(tokens (B, L), conv outputs (B, F, J) float32)`` per batch."""
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
-    device = torch.device(device)
-    uval = unknown_value(unknown, alphabet.size)
+    from seqnet.inference import batches
+    from seqnet.kinds.sequence import SequenceInputs
+
     with torch.no_grad():
-        for start in range(0, tokens.shape[0], batch_size):
-            tok = tokens[start : start + batch_size]
-            x = one_hot_torch(torch.from_numpy(np.ascontiguousarray(tok)).to(device), alphabet.size,
-                              unknown_value=uval)
-            yield tok, conv(x).float().cpu().numpy()
+        for rows, x, _ in batches(SequenceInputs(tokens, alphabet, unknown), batch_size, device):
+            yield tokens[rows], conv(x).float().cpu().numpy()
 
 
 def filter_activations(
@@ -410,11 +403,23 @@ def extract_motifs(
     InputError
         For tokens that are not ``(N, L)`` in the alphabet's range or hold no letters.
     """
-    from seqnet.checkpoint import TrainedModel
-
-    trained = model if isinstance(model, TrainedModel) else None
-    net = trained.model if trained is not None else model
     alphabet = get_alphabet(alphabet)
+    _check_extract_options(threshold, min_sites, trim_bits, pseudocount)
+    net, merge_rc, both_strands = _model_and_strands(model, alphabet, merge_rc, both_strands)
+    conv = _first_conv(net, alphabet)
+    tokens = _scanned_tokens(tokens, alphabet, both_strands)
+    shaping = _Shaping(_sequence_background(tokens, alphabet), pseudocount, trim_bits, alphabet, name_prefix)
+    scan = _Scan(conv, tokens, alphabet, unknown, batch_size, device)
+    thresholds = _thresholds(scan, threshold)
+    counts, nsites = _site_counts(scan, thresholds)
+    results = _filter_motifs(counts, nsites, thresholds, min_sites, shaping)
+    if merge_rc:
+        _merge_twins(results, shaping)
+    return results, shaping.background
+
+
+def _check_extract_options(threshold: float, min_sites: int, trim_bits: float, pseudocount: float) -> None:
+    """Range checks of :func:`extract_motifs`' numeric options."""
     if not 0.0 <= threshold < 1.0:
         raise ConfigError(f"threshold must be in [0, 1), got {threshold}")
     if isinstance(min_sites, bool) or int(min_sites) != min_sites or min_sites < 1:
@@ -423,45 +428,94 @@ def extract_motifs(
         raise ConfigError(f"trim_bits must be finite and >= 0, got {trim_bits}")
     if not (pseudocount >= 0 and math.isfinite(pseudocount)):
         raise ConfigError(f"pseudocount must be finite and >= 0, got {pseudocount}")
+
+
+def _model_and_strands(model, alphabet: Alphabet, merge_rc: bool | None,
+                       both_strands: bool | None) -> tuple[nn.Module, bool, bool]:
+    """``(network, merge_rc, both_strands)``: the module inside a TrainedModel, defaults resolved."""
+    from seqnet.checkpoint import TrainedModel
+
+    trained = model if isinstance(model, TrainedModel) else None
+    net = trained.model if trained is not None else model
     if merge_rc is None:
         merge_rc = default_merge_rc(trained) if trained is not None else False
     if both_strands is None:
         both_strands = bool(getattr(net, "both_strands", False))
     if (merge_rc or both_strands) and not alphabet.has_complement:
         raise ConfigError(f"the {alphabet.name} alphabet has no reverse complement: cannot merge or scan strands")
-    conv = _first_conv(net, alphabet)
+    return net, merge_rc, both_strands
+
+
+def _scanned_tokens(tokens, alphabet: Alphabet, both_strands: bool) -> np.ndarray:
+    """The checked ``(N, L)`` tokens, followed by their reverse complements for ``both_strands``."""
     tokens = _check_tokens(tokens, alphabet)
     if both_strands:
         tokens = np.concatenate([tokens, reverse_complement(tokens, alphabet)])
-    background = _sequence_background(tokens, alphabet)
-    n_filters, k, n_letters = conv.out_channels, conv.kernel_size[0], alphabet.size
+    return tokens
 
-    def scan():
+
+@dataclass(frozen=True, eq=False)
+class _Shaping:
+    """How letter counts become a named motif (pseudocounts, trimming, names)."""
+
+    background: np.ndarray  # (A,) letter frequencies of the scanned sequences
+    pseudocount: float
+    trim_bits: float
+    alphabet: Alphabet
+    name_prefix: str
+
+
+@dataclass(frozen=True, eq=False)
+class _Scan:
+    """One pass of the first convolution over the tokens; iterate once per pass."""
+
+    conv: nn.Conv1d
+    tokens: np.ndarray
+    alphabet: Alphabet
+    unknown: str
+    batch_size: int
+    device: str | torch.device
+
+    def __iter__(self) -> Iterator[tuple[_Windows, np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield ``(windows, padded tokens, valid (B, J), activations (B, F, J))`` per batch."""
         windows = None
-        for tok, act in _batches(conv, tokens, alphabet, unknown, batch_size, device):
+        batches = _batches(self.conv, self.tokens, self.alphabet, self.unknown, self.batch_size, self.device)
+        for tok, act in batches:
             if windows is None:
-                windows = _Windows(conv, act.shape[-1], alphabet)
+                windows = _Windows(self.conv, act.shape[-1], self.alphabet)
             padded = windows.padded(tok)
             yield windows, padded, windows.any_real(padded), act
 
-    # Pass 1: per-filter mean and maximum over windows holding sequence.
+
+def _thresholds(scan: _Scan, threshold: float) -> np.ndarray:
+    """Pass 1: ``(F,)`` thresholds ``t_f`` from each filter's mean and maximum output.
+
+    Only windows holding at least one real letter count.
+    """
+    n_filters = scan.conv.out_channels
     total = np.zeros(n_filters)
     n_valid = 0
     peak = np.full(n_filters, -np.inf)
-    for _, _, valid, act in scan():
+    for _, _, valid, act in scan:
         v = valid[:, None, :]
         total += np.where(v, act, 0.0).sum(axis=(0, 2), dtype=np.float64)
         n_valid += int(valid.sum())
         if valid.any():
             peak = np.maximum(peak, np.where(v, act, -np.inf).max(axis=(0, 2)))
     mean = total / max(n_valid, 1)
-    thresholds = mean + threshold * (peak - mean)
+    return mean + threshold * (peak - mean)
 
-    # Pass 2: letters under the taps of every window above its filter's threshold.
+
+def _site_counts(scan: _Scan, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pass 2: letters under the taps of every window above its filter's threshold.
+
+    Returns ``(counts (F, W, A) float64, nsites (F,) int64)``; unknown letters are not counted.
+    """
+    n_filters, k, n_letters = scan.conv.out_channels, scan.conv.kernel_size[0], scan.alphabet.size
     counts = np.zeros(n_filters * k * (n_letters + 1), dtype=np.int64)
     nsites = np.zeros(n_filters, dtype=np.int64)
     cols = np.arange(k)
-    for windows, padded, valid, act in scan():
+    for windows, padded, valid, act in scan:
         above = (act > thresholds[None, :, None].astype(np.float32)) & valid[:, None, :]
         b, f, j = np.nonzero(above)
         nsites += np.bincount(f, minlength=n_filters)
@@ -471,32 +525,35 @@ def extract_motifs(
             flat = ((ff[:, None] * k + cols[None, :]) * (n_letters + 1) + letters).ravel()
             counts += np.bincount(flat, minlength=counts.size)
     counts = counts.reshape(n_filters, k, n_letters + 1)[:, :, :n_letters].astype(np.float64)
+    return counts, nsites
 
+
+def _filter_motifs(counts: np.ndarray, nsites: np.ndarray, thresholds: np.ndarray, min_sites: int,
+                   shaping: _Shaping) -> list[FilterMotif]:
+    """One FilterMotif per filter: skipped under ``min_sites`` sites, else trimmed counts."""
     results = []
-    for i in range(n_filters):
+    for i in range(len(nsites)):
         fm = FilterMotif(index=i, motif=None, nsites=int(nsites[i]), threshold=float(thresholds[i]),
                          counts=counts[i])
         if nsites[i] < min_sites:
             fm.skipped = f"{int(nsites[i])} sites < {min_sites}"
         else:
-            _set_motif(fm, counts[i], 0, f"{name_prefix}_{i}", background, pseudocount, trim_bits, alphabet)
+            _set_motif(fm, counts[i], 0, f"{shaping.name_prefix}_{i}", shaping)
         results.append(fm)
-    if merge_rc:
-        _merge_twins(results, background, pseudocount, trim_bits, alphabet, name_prefix)
-    return results, background
+    return results
 
 
-def _set_motif(fm: FilterMotif, counts: np.ndarray, offset: int, name: str, background: np.ndarray,
-               pseudocount: float, trim_bits: float, alphabet: Alphabet, alt_name: str | None = None) -> bool:
+def _set_motif(fm: FilterMotif, counts: np.ndarray, offset: int, name: str, shaping: _Shaping,
+               alt_name: str | None = None) -> bool:
     """Trim ``counts`` into ``fm.motif``; False (and ``fm.skipped`` set) when nothing is left."""
-    pfm = _pfm(counts, background, pseudocount)
-    span = _trim(pfm, counts, background, trim_bits)
+    pfm = _pfm(counts, shaping.background, shaping.pseudocount)
+    span = _trim(pfm, counts, shaping.background, shaping.trim_bits)
     if span is None:
         fm.motif = None
-        fm.skipped = f"no column reaches {trim_bits:g} bits"
+        fm.skipped = f"no column reaches {shaping.trim_bits:g} bits"
         return False
     a, b = span
-    fm.motif = Motif(name, pfm[a:b], nsites=fm.nsites, alt_name=alt_name, alphabet=alphabet.letters)
+    fm.motif = Motif(name, pfm[a:b], nsites=fm.nsites, alt_name=alt_name, alphabet=shaping.alphabet.letters)
     fm.start = offset + a
     fm.skipped = None
     return True
@@ -572,8 +629,7 @@ def _twin_pairs_pearson(motifs: list[Motif]) -> list[tuple[float, int, int, int]
     return pairs
 
 
-def _merge_twins(results: list[FilterMotif], background: np.ndarray, pseudocount: float,
-                 trim_bits: float, alphabet: Alphabet, prefix: str) -> None:
+def _merge_twins(results: list[FilterMotif], shaping: _Shaping) -> None:
     """Merge reverse-complement twins in place (see the module documentation)."""
     live = [fm for fm in results if fm.motif is not None]
     if len(live) < 2:
@@ -583,21 +639,32 @@ def _merge_twins(results: list[FilterMotif], background: np.ndarray, pseudocount
         if a in used or b in used:
             continue
         keep, twin = live[a], live[b]
-        # Untrimmed frames: keep's window column u holds rc(twin window) column u + shift.
-        k_twin = twin.counts.shape[0]
-        shift = k_twin - twin.start - twin.motif.width - keep.start + o
-        lo = min(0, -shift)
-        hi = max(keep.counts.shape[0], k_twin - shift)
-        merged = np.zeros((hi - lo, alphabet.size))
-        merged[-lo : -lo + keep.counts.shape[0]] += keep.counts
-        merged[-shift - lo : -shift - lo + k_twin] += _rc_counts(twin.counts, alphabet)
+        merged, lo = _merged_counts(keep, twin, o, shaping.alphabet)
         trial = FilterMotif(keep.index, None, keep.nsites + twin.nsites, keep.threshold)
-        if not _set_motif(trial, merged, lo, keep.motif.name, background, pseudocount, trim_bits,
-                          alphabet, alt_name=f"{keep.motif.name}+{twin.motif.name}_rc"):
+        if not _set_motif(trial, merged, lo, keep.motif.name, shaping,
+                          alt_name=f"{keep.motif.name}+{twin.motif.name}_rc"):
             continue
         used.update((a, b))
         keep.motif, keep.start, keep.nsites = trial.motif, trial.start, trial.nsites
         keep.merged = keep.merged + (twin.index,)
         twin.motif = None
         twin.merged_into = keep.index
-        twin.skipped = f"merged into {prefix}_{keep.index} as its reverse complement"
+        twin.skipped = f"merged into {shaping.name_prefix}_{keep.index} as its reverse complement"
+
+
+def _merged_counts(keep: FilterMotif, twin: FilterMotif, o: int,
+                   alphabet: Alphabet) -> tuple[np.ndarray, int]:
+    """``(counts, lo)``: ``keep``'s window counts plus ``twin``'s reverse complemented onto them.
+
+    ``o`` is the TOMTOM offset of the trimmed motifs (see :func:`_twin_pairs`); ``lo`` is
+    the column of ``keep``'s window where the merged counts start (<= 0).
+    """
+    # Untrimmed frames: keep's window column u holds rc(twin window) column u + shift.
+    k_twin = twin.counts.shape[0]
+    shift = k_twin - twin.start - twin.motif.width - keep.start + o
+    lo = min(0, -shift)
+    hi = max(keep.counts.shape[0], k_twin - shift)
+    merged = np.zeros((hi - lo, alphabet.size))
+    merged[-lo : -lo + keep.counts.shape[0]] += keep.counts
+    merged[-shift - lo : -shift - lo + k_twin] += _rc_counts(twin.counts, alphabet)
+    return merged, lo

@@ -8,7 +8,7 @@ drop in mean AUROC (Basset's filter influence, measured on the metric); without 
 the mean absolute change of the predicted probabilities.
 
 Cost: ``F + 1`` prediction passes over the data (one per filter, plus the baseline),
-so about ``F + 1`` times :func:`seqnet.predict.predict_proba` — fine for hundreds of
+so about ``F + 1`` times :func:`seqnet.inference.predict` — fine for hundreds of
 filters and a few thousand sequences; subsample the sequences for more.
 
 For models with batch norm after the first convolution, the zeroed output becomes the
@@ -25,7 +25,6 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from seqnet.alphabets import Alphabet, get_alphabet
 from seqnet.errors import ConfigError, InputError
 from seqnet.motifs.extract import _first_conv
 
@@ -69,15 +68,12 @@ def ablate_filter(conv: nn.Conv1d, index: int) -> Iterator[nn.Conv1d]:
 
 def filter_influence(
     model: nn.Module,
-    tokens: np.ndarray,
+    inputs,
     y: np.ndarray | None = None,
     *,
-    alphabet: str | Alphabet,
     task_type: str,
-    unknown: str = "zeros",
     batch_size: int = 256,
     device: str | torch.device = "cpu",
-    lengths: np.ndarray | None = None,
 ) -> np.ndarray:
     """Influence of every first-layer filter on the model's predictions.
 
@@ -86,24 +82,18 @@ def filter_influence(
     model : torch.nn.Module
         A model with a convolutional ``first_conv``, on ``device``.  It is left
         unchanged (weights restored, training mode as before).
-    tokens : numpy.ndarray, shape=(N, L), dtype=uint8
-        Sequences to score.
+    inputs : seqnet.kinds.sequence.SequenceInputs
+        Sequences to score: tokens ``(N, L)``, alphabet, one-hot of unknown letters and
+        real lengths of padded records.
     y : numpy.ndarray or None, shape=(N, T) or (N,)
         Labels as in training (0/1 per task; class indices for multi-class), or None.
         Default is None.
-    alphabet : str or Alphabet
-        Alphabet of the tokens.
     task_type : str
         ``"binary"``, ``"multilabel"`` or ``"multiclass"``.
-    unknown : str, optional
-        One-hot of N / padding: ``"zeros"`` or ``"uniform"``. Default is ``"zeros"``.
     batch_size : int, optional
         Sequences per forward pass. Default is 256.
     device : str or torch.device, optional
         Where to compute. Default is ``"cpu"``.
-    lengths : numpy.ndarray or None, shape=(N,)
-        Real lengths of centre-padded records, for models that mask padding.
-        Default is None.
 
     Returns
     -------
@@ -119,21 +109,18 @@ def filter_influence(
     InputError
         When ``y`` does not match the sequences or no task has both classes.
     """
+    from seqnet.inference import predict
     from seqnet.metrics import classification_metrics
-    from seqnet.predict import predict_proba
 
-    alphabet = get_alphabet(alphabet)
     if task_type not in ("binary", "multilabel", "multiclass"):
         raise ConfigError(f"task_type must be binary, multilabel or multiclass, got {task_type!r}")
-    conv = _first_conv(model, alphabet)
-    tokens = np.asarray(tokens)
-    kw = dict(alphabet=alphabet, task_type=task_type, unknown=unknown, batch_size=batch_size,
-              device=device, lengths=lengths)
-    base = predict_proba(model, tokens, **kw)
+    conv = _first_conv(model, inputs.alphabet)
+    kw = dict(task_type=task_type, batch_size=batch_size, device=device)
+    base = predict(model, inputs, **kw)
     if y is not None:
         y = np.asarray(y)
-        if len(y) != len(tokens):
-            raise InputError(f"got {len(y)} labels for {len(tokens)} sequences")
+        if len(y) != len(inputs):
+            raise InputError(f"got {len(y)} labels for {len(inputs)} sequences")
         names = [f"t{i}" for i in range(base.shape[1])]
 
         def mean_auroc(prob: np.ndarray) -> float:
@@ -146,6 +133,6 @@ def filter_influence(
     out = np.zeros(conv.out_channels)
     for f in range(conv.out_channels):
         with ablate_filter(conv, f):
-            prob = predict_proba(model, tokens, **kw)
+            prob = predict(model, inputs, **kw)
         out[f] = baseline - mean_auroc(prob) if y is not None else float(np.abs(prob - base).mean())
     return out

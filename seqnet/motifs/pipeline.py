@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from seqnet.errors import ConfigError
+from seqnet.errors import ConfigError, opt
 from seqnet.utils import check_out_dir, staged_dir, write_text_atomic
 
 log = logging.getLogger("seqnet")
@@ -34,22 +35,40 @@ MATCH_TABLE_COLUMNS = [
 ]
 
 
-def _influence_data(tm, fasta, negatives, labels):
-    """Sequences and labels to measure filter influence on (labels None: unlabelled)."""
-    from seqnet.data import align_targets, load_fasta_labels, load_positives_negatives
+@dataclass
+class _Influence:
+    """Filter influence and how it was measured."""
+
+    values: np.ndarray
+    what: str
+    n_records: int
+
+
+def _sequence_model(run, device: str, command: str):
+    """A trained sequence model and its device (InputError for another kind)."""
+    from seqnet.checkpoint import load
+    from seqnet.utils import resolve_device
+
+    dev = resolve_device(device)
+    tm = load(run, map_location=dev)
+    tm.require_sequences(command)
+    return tm, dev
+
+
+def _influence_data(tm, fasta, negatives, labels, n_max: int, seed: int):
+    """Tokens, labels (or None) and lengths to measure filter influence on: at most
+    ``n_max`` records (a seeded random subset; 0 = all), None without labelled data."""
+    from seqnet.inputs import InputSpec
+    from seqnet.kinds.sequence import SEQUENCE
 
     if negatives is not None and labels is not None:
-        raise ConfigError("give --negatives or --labels for filter influence, not both")
+        raise ConfigError(f"give {opt('negatives')} or {opt('labels')} for filter influence, not both")
     if negatives is None and labels is None:
         return None
-    if negatives is not None:
-        data = load_positives_negatives(fasta, negatives, alphabet=tm.alphabet, length=tm.length,
-                                        max_length=tm.length, task_name=tm.names[0])
-        y = align_targets(data, tm, source=str(fasta), from_table=False)
-    else:
-        data = load_fasta_labels(fasta, labels, alphabet=tm.alphabet, length=tm.length, max_length=tm.length)
-        y = align_targets(data, tm, source=str(labels), from_table=True)
-    return data.tokens, y, data.lengths
+    spec = InputSpec(positives=fasta, negatives=negatives) if labels is None else InputSpec(fasta=fasta, labels=labels)
+    inputs, y = SEQUENCE.load_for_model(spec, tm)
+    lengths = None if inputs.lengths is None else inputs.lengths.numpy()
+    return _subsample((inputs.tokens.numpy(), y, lengths), n_max, seed)
 
 
 def _subsample(data: tuple, n_max: int, seed: int) -> tuple:
@@ -59,6 +78,15 @@ def _subsample(data: tuple, n_max: int, seed: int) -> tuple:
         return data
     keep = np.sort(np.random.default_rng(seed).choice(len(tokens), n_max, replace=False))
     return tuple(None if a is None else a[keep] for a in data)
+
+
+def _check_motif_options(threshold: float, trim_bits: float, min_sites: int) -> None:
+    if not 0 <= threshold < 1:
+        raise ConfigError(f"{opt('threshold')} must be in [0, 1), got {threshold}")
+    if trim_bits < 0:
+        raise ConfigError(f"{opt('trim_bits')} must be >= 0, got {trim_bits}")
+    if min_sites < 1:
+        raise ConfigError(f"{opt('min_sites')} must be >= 1, got {min_sites}")
 
 
 def motif_report(
@@ -115,67 +143,71 @@ def motif_report(
     seed : int
         Seed of that subset. Default is 0.
     batch_size : int
+        Sequences per forward pass. Default is 256.
     device : str
+        Default is ``"auto"``.
     overwrite : bool
-        Replace an existing output directory.
+        Replace an existing output directory. Default is False.
 
     Returns
     -------
     pandas.DataFrame
         The ranked ``matches.tsv`` table.
     """
-    from seqnet.checkpoint import load
-    from seqnet.data import read_sequences
+    from seqnet.kinds.sequence_loaders import read_sequences
     from seqnet.motifs.extract import default_merge_rc, extract_motifs
-    from seqnet.motifs.formats import write_all
-    from seqnet.motifs.influence import filter_influence
-    from seqnet.motifs.logos import draw_logos
-    from seqnet.motifs.match import load_database, tomtom_tables
-    from seqnet.motifs.report import write_report
-    from seqnet.utils import resolve_device
+    from seqnet.motifs.match import load_database
 
-    if not 0 <= threshold < 1:
-        raise ConfigError(f"--threshold must be in [0, 1), got {threshold}")
-    if trim_bits < 0:
-        raise ConfigError(f"--trim-bits must be >= 0, got {trim_bits}")
-    if min_sites < 1:
-        raise ConfigError(f"--min-sites must be >= 1, got {min_sites}")
+    _check_motif_options(threshold, trim_bits, min_sites)
     out = check_out_dir(out, overwrite)
-    dev = resolve_device(device)
-    tm = load(run, map_location=dev)
-    tm.require_sequences("seqnet motifs")
+    tm, dev = _sequence_model(run, device, "seqnet motifs")
     if getattr(tm.model, "first_conv", None) is None:
         raise ConfigError(
             f"model {tm.name!r} has no convolutional first layer; motifs can only be read from convolutional filters"
         )
     if not tm.alphabet.has_complement and db is None:
-        raise ConfigError(f"JASPAR matching needs DNA motifs; this model reads {tm.alphabet.name}: pass --db MOTIFS.meme")
+        raise ConfigError(f"JASPAR matching needs DNA motifs; this model reads {tm.alphabet.name}: "
+                          f"pass {opt('db')} MOTIFS.meme")
     ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
-    influence_data = _influence_data(tm, fasta, negatives, labels)
-    database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad --db / release
-    if merge_rc is None:
-        merge_rc = default_merge_rc(tm)
+    labelled = _influence_data(tm, fasta, negatives, labels, influence_sequences, seed)
+    database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad db / release
+    merge_rc = default_merge_rc(tm) if merge_rc is None else merge_rc
     unknown = tm.preprocess.get("unknown", "zeros")
-
     filters, background = extract_motifs(
         tm.model, tokens, alphabet=tm.alphabet, threshold=threshold, min_sites=min_sites, trim_bits=trim_bits,
         unknown=unknown, batch_size=batch_size, device=dev, merge_rc=merge_rc,
     )
     kept = [f for f in filters if f.motif is not None]
     log.info("%d filters: %d motifs, %d skipped", len(filters), len(kept), len(filters) - len(kept))
+    if labelled is None:
+        labelled = _subsample((tokens, None, lengths), influence_sequences, seed)
+    infl = _filter_influence(tm, labelled, unknown, batch_size, dev)
+    table, every = _match_table(kept, infl.values, database, background)
+    meta = _report_meta(run, tm, fasta, len(ids), filters, kept, table, infl, database, db, jaspar_release, taxon,
+                        threshold, min_sites, trim_bits, merge_rc)
+    with staged_dir(out) as tmp:
+        _write_motif_files(tmp, table, every, kept, _filter_table(filters, infl.values), background,
+                           title=f"seqnet motifs: {Path(run).name}", meta=meta)
+    return table
 
-    if influence_data is None:
-        influence_data = (tokens, None, lengths)
-    influence_data = _subsample(influence_data, influence_sequences, seed)
-    if influence_data[1] is None:
-        infl = filter_influence(tm.model, influence_data[0], None, alphabet=tm.alphabet, task_type=tm.task_type, unknown=unknown,
-                                batch_size=batch_size, device=dev, lengths=influence_data[2])
-        influence_kind = "mean |change of predicted probability| when the filter is zeroed"
-    else:
-        tok2, y2, len2 = influence_data
-        infl = filter_influence(tm.model, tok2, y2, alphabet=tm.alphabet, task_type=tm.task_type, unknown=unknown,
-                                batch_size=batch_size, device=dev, lengths=len2)
-        influence_kind = "drop in mean AUROC when the filter is zeroed"
+
+def _filter_influence(tm, data: tuple, unknown: str, batch_size: int, device) -> _Influence:
+    """Influence of every filter on ``data`` = (tokens, labels or None, lengths)."""
+    from seqnet.motifs.influence import filter_influence
+
+    from seqnet.kinds.sequence import SequenceInputs
+
+    tokens, y, lengths = data
+    values = filter_influence(tm.model, SequenceInputs(tokens, tm.alphabet, unknown, lengths), y,
+                              task_type=tm.task_type, batch_size=batch_size, device=device)
+    what = ("mean |change of predicted probability| when the filter is zeroed" if y is None
+            else "drop in mean AUROC when the filter is zeroed")
+    return _Influence(values, what, len(tokens))
+
+
+def _match_table(kept: list, infl: np.ndarray, database, background) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """``matches.tsv`` (one row per motif, ranked by influence then q) and every match."""
+    from seqnet.motifs.match import tomtom_tables
 
     motifs = [f.motif for f in kept]
     matches, every = tomtom_tables(motifs, database) if motifs else (None, None)
@@ -199,9 +231,12 @@ def motif_report(
         })
     table = pd.DataFrame(rows, columns=MATCH_TABLE_COLUMNS)
     table = table.sort_values(["influence", "q"], ascending=[False, True], na_position="last", kind="stable")
-    table = table.reset_index(drop=True)
+    return table.reset_index(drop=True), every
 
-    filter_rows = [{
+
+def _filter_table(filters: list, infl: np.ndarray) -> pd.DataFrame:
+    """``filters.tsv``: every filter's fate (motif, merged, skipped), sites and influence."""
+    return pd.DataFrame([{
         "filter": f.index,
         "status": "motif" if f.motif is not None else ("merged" if f.merged_into is not None else "skipped"),
         "motif": None if f.motif is None else f.motif.name,
@@ -209,41 +244,50 @@ def motif_report(
         "threshold": f.threshold,
         "reason": f.skipped,
         "influence": float(infl[f.index]),
-    } for f in filters]
+    } for f in filters])
 
-    with staged_dir(out) as tmp:
-        ordered = {m.name: m for m in motifs}
-        ranked = [ordered[name] for name in table.motif]
-        write_all(tmp, ranked, background=background)
-        write_text_atomic(tmp / "matches.tsv", table.to_csv(sep="\t", index=False, float_format="%.6g"))
-        if every is not None:
-            every = every[every["query"].isin(set(table.motif))]
-            rank = {name: k for k, name in enumerate(table.motif)}
-            every = every.sort_values(["query", "q"], key=lambda c: c.map(rank) if c.name == "query" else c)
-            write_text_atomic(tmp / "all_matches.tsv", every.to_csv(sep="\t", index=False, float_format="%.6g"))
-        write_text_atomic(tmp / "filters.tsv", pd.DataFrame(filter_rows).to_csv(sep="\t", index=False,
-                                                                                   float_format="%.6g"))
-        logos = draw_logos(ranked, tmp, background=background)
-        n_sig = int((table.q < 0.05).sum()) if len(table) else 0
-        meta = {
-            "run": str(run),
-            "model": f"{tm.name} ({sum(p.numel() for p in tm.model.parameters()):,} parameters)",
-            "sequences": f"{fasta} ({len(ids)} records, length {tm.length})",
-            "filters": f"{len(filters)}: {len(kept)} motifs, {len(filters) - len(kept)} skipped or merged "
-                       f"(see filters.tsv)",
-            "site threshold": f"{threshold} of the way from each filter's mean to its max activation; "
-                              f"min sites {min_sites}; trim < {trim_bits} bits",
-            "reverse-complement merging": "on" if merge_rc else "off",
-            "matched against": str(db) if db is not None else f"JASPAR CORE {taxon or 'all taxa'} "
-                                                             f"({jaspar_release or 'newest shipped'}, "
-                                                             f"{len(database)} matrices), TOMTOM",
-            "influence": f"{influence_kind} ({len(influence_data[0])} records)",
-            "significant matches": f"{n_sig} of {len(table)} motifs at q < 0.05",
-            "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        }
-        # Logos are embedded in the page, so the report stays readable after moving it.
-        write_report(tmp / "report.html", table, logos, title=f"seqnet motifs: {Path(run).name}", meta=meta)
-    return table
+
+def _report_meta(run, tm, fasta, n_records: int, filters, kept, table, infl: _Influence, database, db,
+                 jaspar_release, taxon, threshold, min_sites, trim_bits, merge_rc) -> dict:
+    """The settings block at the top of ``report.html``."""
+    n_sig = int((table.q < 0.05).sum()) if len(table) else 0
+    matched = str(db) if db is not None else (f"JASPAR CORE {taxon or 'all taxa'} ({jaspar_release or 'newest shipped'}, "
+                                              f"{len(database)} matrices), TOMTOM")
+    return {
+        "run": str(run),
+        "model": f"{tm.name} ({sum(p.numel() for p in tm.model.parameters()):,} parameters)",
+        "sequences": f"{fasta} ({n_records} records, length {tm.length})",
+        "filters": f"{len(filters)}: {len(kept)} motifs, {len(filters) - len(kept)} skipped or merged (see filters.tsv)",
+        "site threshold": f"{threshold} of the way from each filter's mean to its max activation; "
+                          f"min sites {min_sites}; trim < {trim_bits} bits",
+        "reverse-complement merging": "on" if merge_rc else "off",
+        "matched against": matched,
+        "influence": f"{infl.what} ({infl.n_records} records)",
+        "significant matches": f"{n_sig} of {len(table)} motifs at q < 0.05",
+        "date": _dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def _write_motif_files(tmp: Path, table: pd.DataFrame, every, kept: list, filters: pd.DataFrame, background, *,
+                       title: str, meta: dict) -> None:
+    """Motif files, tables, logos and the report, into the scratch directory ``tmp``."""
+    from seqnet.motifs.formats import write_all
+    from seqnet.motifs.logos import draw_logos
+    from seqnet.motifs.report import write_report
+
+    ordered = {f.motif.name: f.motif for f in kept}
+    ranked = [ordered[name] for name in table.motif]
+    write_all(tmp, ranked, background=background)
+    write_text_atomic(tmp / "matches.tsv", table.to_csv(sep="\t", index=False, float_format="%.6g"))
+    if every is not None:
+        every = every[every["query"].isin(set(table.motif))]
+        rank = {name: k for k, name in enumerate(table.motif)}
+        every = every.sort_values(["query", "q"], key=lambda c: c.map(rank) if c.name == "query" else c)
+        write_text_atomic(tmp / "all_matches.tsv", every.to_csv(sep="\t", index=False, float_format="%.6g"))
+    write_text_atomic(tmp / "filters.tsv", filters.to_csv(sep="\t", index=False, float_format="%.6g"))
+    logos = draw_logos(ranked, tmp, background=background)
+    # Logos are embedded in the page, so the report stays readable after moving it.
+    write_report(tmp / "report.html", table, logos, title=title, meta=meta)
 
 
 def attribution_maps(
@@ -271,50 +315,54 @@ def attribution_maps(
         id, probability of the target and whether it was plotted.
     """
     from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributions
-    from seqnet.checkpoint import load
-    from seqnet.data import read_sequences
-    from seqnet.encode import decode
-    from seqnet.motifs.logos import draw_attribution, safe_name
-    from seqnet.predict import predict_proba
-    from seqnet.utils import resolve_device
+    from seqnet.inference import predict
+    from seqnet.kinds.sequence import SequenceInputs
+    from seqnet.kinds.sequence_loaders import read_sequences
 
-    known = {"saliency", "ism"}
-    bad = [m for m in methods if m not in known]
+    bad = [m for m in methods if m not in ("saliency", "ism")]
     if bad or not methods:
-        raise ConfigError(f"--methods: unknown {', '.join(bad) or '(none)'}; expected saliency and/or ism")
+        raise ConfigError(f"{opt('methods')}: unknown {', '.join(bad) or '(none)'}; expected saliency and/or ism")
     if top < 0:
-        raise ConfigError(f"--top must be >= 0, got {top}")
+        raise ConfigError(f"{opt('top')} must be >= 0, got {top}")
     out = check_out_dir(out, overwrite)
-    dev = resolve_device(device)
-    tm = load(run, map_location=dev)
-    tm.require_sequences("seqnet attribute")
-    if target is None:
-        t = 0
-    elif target in tm.names:
-        t = tm.names.index(target)
-    else:
-        raise ConfigError(f"--target {target!r}: the model's outputs are {', '.join(tm.names)}")
+    tm, dev = _sequence_model(run, device, "seqnet attribute")
+    t = _target_index(tm, target)
     if tm.alphabet.size != 4 and top > 0:
-        raise ConfigError(f"attribution plots need DNA/RNA sequences; use --top 0 for a {tm.alphabet.name} model")
+        raise ConfigError(f"attribution plots need DNA/RNA sequences; use {opt('top')} 0 for a {tm.alphabet.name} model")
     ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
-    unknown = tm.preprocess.get("unknown", "zeros")
-    kw = dict(alphabet=tm.alphabet, target=t, unknown=unknown, device=dev, lengths=lengths)
+    inputs = SequenceInputs(tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), lengths)
     scores = {}
     if "saliency" in methods:
-        scores["saliency"] = saliency(tm.model, tokens, batch_size=batch_size, **kw)
+        scores["saliency"] = saliency(tm.model, inputs, target=t, batch_size=batch_size, device=dev)
     if "ism" in methods:
-        scores["ism"] = in_silico_mutagenesis(tm.model, tokens, batch_size=max(batch_size, 256), **kw)
-    prob = predict_proba(tm.model, tokens, alphabet=tm.alphabet, task_type=tm.task_type, unknown=unknown,
-                         device=dev, lengths=lengths)[:, t]
+        scores["ism"] = in_silico_mutagenesis(tm.model, inputs, target=t, batch_size=max(batch_size, 256), device=dev)
+    prob = predict(tm.model, inputs, task_type=tm.task_type, device=dev)[:, t]
     order = np.argsort(-prob, kind="stable")[: min(top, len(ids))]
     table = pd.DataFrame({"id": ids, tm.names[t]: prob, "plotted": False})
     table.loc[order, "plotted"] = True
     with staged_dir(out) as tmp:
         write_attributions(tmp, ids, tokens, scores, alphabet=tm.alphabet)
         write_text_atomic(tmp / "predictions.tsv", table.to_csv(sep="\t", index=False, float_format="%.6g"))
-        for rank, i in enumerate(order, start=1):
-            seq = decode(tokens[i], tm.alphabet)
-            for method, s in scores.items():
-                draw_attribution(s[i].T, seq, tmp / "plots" / f"{rank:03d}_{safe_name(ids[i])}.{method}.png",
-                                 title=f"{ids[i]}  {method}  p({tm.names[t]}) = {prob[i]:.3f}")
+        _plot_top(tmp, tm, ids, tokens, scores, prob, order, t)
     return table
+
+
+def _target_index(tm, target: str | None) -> int:
+    """Index of output ``target`` (the first when None)."""
+    if target is None:
+        return 0
+    if target in tm.names:
+        return tm.names.index(target)
+    raise ConfigError(f"{opt('target')} {target!r}: the model's outputs are {', '.join(tm.names)}")
+
+
+def _plot_top(tmp: Path, tm, ids, tokens, scores: dict, prob: np.ndarray, order: np.ndarray, t: int) -> None:
+    """One attribution plot per method for each of the top sequences, into ``tmp/plots``."""
+    from seqnet.encode import decode
+    from seqnet.motifs.logos import draw_attribution, safe_name
+
+    for rank, i in enumerate(order, start=1):
+        seq = decode(tokens[i], tm.alphabet)
+        for method, s in scores.items():
+            draw_attribution(s[i].T, seq, tmp / "plots" / f"{rank:03d}_{safe_name(ids[i])}.{method}.png",
+                             title=f"{ids[i]}  {method}  p({tm.names[t]}) = {prob[i]:.3f}")

@@ -177,10 +177,26 @@ def write_report(
 
     columns = [c for c in REPORT_COLUMNS if c in rows.columns]
     columns += [c for c in rows.columns if c not in REPORT_COLUMNS]
-    esc = html.escape
     logo_paths = {str(name): p for name, p in logos.items()}
+    significant = _significant(rows, q_threshold)
 
-    out = [
+    out = _page_head(str(title))
+    out += _meta_table(meta)
+    out += _summary(rows, significant, q_threshold)
+    if len(rows) == 0:
+        out.append("<p>No motifs to show.</p>")
+    else:
+        out += _motif_table(rows, columns, logo_paths, significant)
+        out.append(_legend(rows))
+    out.append(f"<footer>Written by seqnet {html.escape(__version__)}.</footer>")
+    out += ["</body>", "</html>"]
+    write_text_atomic(Path(path), "\n".join(out) + "\n")
+
+
+def _page_head(title: str) -> list[str]:
+    """Lines from the doctype to the page heading."""
+    esc = html.escape
+    return [
         "<!DOCTYPE html>",
         '<html lang="en">',
         "<head>",
@@ -189,82 +205,108 @@ def write_report(
         '<meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">",
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{esc(str(title))}</title>",
+        f"<title>{esc(title)}</title>",
         f"<style>{_CSS}</style>",
         "</head>",
         "<body>",
-        f"<h1>{esc(str(title))}</h1>",
+        f"<h1>{esc(title)}</h1>",
     ]
-    if meta:
-        out.append('<table class="meta">')
-        for key, value in meta.items():
-            out.append(f"<tr><th>{esc(str(key))}</th><td>{esc(_meta_value(value))}</td></tr>")
-        out.append("</table>")
 
+
+def _meta_table(meta: Mapping[str, object] | None) -> list[str]:
+    """The run-facts table, one row per item; no lines without facts."""
+    if not meta:
+        return []
+    out = ['<table class="meta">']
+    for key, value in meta.items():
+        out.append(f"<tr><th>{html.escape(str(key))}</th><td>{html.escape(_meta_value(value))}</td></tr>")
+    out.append("</table>")
+    return out
+
+
+def _significant(rows: pd.DataFrame, q_threshold: float) -> np.ndarray:
+    """``(R,)`` bool: the row's ``q`` is below the threshold (all False without a ``q`` column)."""
     if "q" in rows.columns:
-        significant = (pd.to_numeric(rows["q"], errors="coerce") < q_threshold).to_numpy()
-    else:
-        significant = np.zeros(len(rows), dtype=bool)
-    out.append("<h2>Motifs</h2>")
-    out.append(
+        return (pd.to_numeric(rows["q"], errors="coerce") < q_threshold).to_numpy()
+    return np.zeros(len(rows), dtype=bool)
+
+
+def _summary(rows: pd.DataFrame, significant: np.ndarray, q_threshold: float) -> list[str]:
+    """The section heading and the motif count (and significant ones, with a ``q`` column)."""
+    return [
+        "<h2>Motifs</h2>",
         f'<p class="summary">{len(rows)} motif{"s" if len(rows) != 1 else ""}'
         + (f", {int(significant.sum())} with a significant match (q &lt; {q_threshold:g}, highlighted)"
            if "q" in rows.columns else "")
-        + ".</p>"
+        + ".</p>",
+    ]
+
+
+def _motif_table(
+    rows: pd.DataFrame, columns: list, logo_paths: Mapping[str, str | os.PathLike], significant: np.ndarray
+) -> list[str]:
+    """The motif table: rank, logo, then ``columns``; significant rows highlighted."""
+    # Long consensus strings do not wrap; a narrow window scrolls the table instead.
+    out = ['<div class="scroll"><table class="motifs">']
+    # Numbers (and the "-" of their missing values) line up on the right.
+    numeric = {c for c in columns if c != "motif" and pd.api.types.is_numeric_dtype(rows[c])}
+    heads = [("#", True), ("Logo", False)] + [(REPORT_COLUMNS.get(c, str(c)), c in numeric) for c in columns]
+    esc = html.escape
+    out.append(
+        "<thead><tr>"
+        + "".join(f'<th class="num">{esc(h)}</th>' if num else f"<th>{esc(h)}</th>" for h, num in heads)
+        + "</tr></thead>"
     )
-    if len(rows) == 0:
-        out.append("<p>No motifs to show.</p>")
-    else:
-        # Long consensus strings do not wrap; a narrow window scrolls the table instead.
-        out.append('<div class="scroll"><table class="motifs">')
-        # Numbers (and the "-" of their missing values) line up on the right.
-        numeric = {c for c in columns if c != "motif" and pd.api.types.is_numeric_dtype(rows[c])}
-        heads = [("#", True), ("Logo", False)] + [(REPORT_COLUMNS.get(c, str(c)), c in numeric) for c in columns]
-        out.append(
-            "<thead><tr>"
-            + "".join(f'<th class="num">{esc(h)}</th>' if num else f"<th>{esc(h)}</th>" for h, num in heads)
-            + "</tr></thead>"
-        )
-        out.append("<tbody>")
-        for rank, (record, sig) in enumerate(zip(rows.itertuples(index=False), significant), start=1):
-            values = dict(zip(rows.columns, record))
-            name = values["motif"]
-            # Only the logos of shown motifs are read (and must exist).
-            logo_path = None if _is_missing(name) else logo_paths.get(str(name))
-            uri = None if logo_path is None else png_data_uri(logo_path)
-            logo = (
-                f'<img src="{uri}" alt="logo of {esc(str(name))}">'
-                if uri
-                else f'<span class="missing">{_MISSING}</span>'
-            )
-            cells = [f'<td class="num">{rank}</td>', f'<td class="logo">{logo}</td>']
-            for column in columns:
-                text, cls = _fmt(column, values[column])
-                if column == "best_match_id" and not _is_missing(values[column]):
-                    match_id = str(values[column])
-                    if _JASPAR_ID.match(match_id):
-                        text = f'<a href="{esc(_JASPAR_URL.format(match_id))}">{text}</a>'
-                if column in numeric:
-                    cls = "num"
-                if column == "consensus":
-                    cls = "seq"
-                if column == "strand":
-                    cls = "strand"
-                    if values[column] in ("+", "-"):
-                        # A typographic minus, bold: a hyphen would read as a missing value.
-                        text = "+" if values[column] == "+" else "\u2212"
-                if column == "q":
-                    cls = f"{cls} q".strip()
-                cells.append(f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>")
-            row_class = ' class="sig"' if sig else ""
-            out.append(f"<tr{row_class}>" + "".join(cells) + "</tr>")
-        out.append("</tbody></table></div>")
-        legend = ["Logos: information content in bits."]
-        if "p" in rows.columns or "q" in rows.columns:
-            legend.append("p, q: significance of the best database match (q: false discovery rate).")
-        if "influence" in rows.columns:
-            legend.append("Influence: effect of the motif on the model's output.")
-        out.append(f'<p class="legend">{esc(" ".join(legend))}</p>')
-    out.append(f"<footer>Written by seqnet {esc(__version__)}.</footer>")
-    out += ["</body>", "</html>"]
-    write_text_atomic(Path(path), "\n".join(out) + "\n")
+    out.append("<tbody>")
+    for rank, (record, sig) in enumerate(zip(rows.itertuples(index=False), significant), start=1):
+        values = dict(zip(rows.columns, record))
+        cells = [f'<td class="num">{rank}</td>', _logo_cell(values["motif"], logo_paths)]
+        cells += [_cell(column, values[column], column in numeric) for column in columns]
+        row_class = ' class="sig"' if sig else ""
+        out.append(f"<tr{row_class}>" + "".join(cells) + "</tr>")
+    out.append("</tbody></table></div>")
+    return out
+
+
+def _logo_cell(name, logo_paths: Mapping[str, str | os.PathLike]) -> str:
+    """The logo of motif ``name`` as an embedded image, or ``-`` when it has none."""
+    # Only the logos of shown motifs are read (and must exist).
+    logo_path = None if _is_missing(name) else logo_paths.get(str(name))
+    uri = None if logo_path is None else png_data_uri(logo_path)
+    logo = (
+        f'<img src="{uri}" alt="logo of {html.escape(str(name))}">'
+        if uri
+        else f'<span class="missing">{_MISSING}</span>'
+    )
+    return f'<td class="logo">{logo}</td>'
+
+
+def _cell(column, value, numeric: bool) -> str:
+    """One ``<td>`` of a motif row, with the column's css class and link or sign."""
+    text, cls = _fmt(column, value)
+    if column == "best_match_id" and not _is_missing(value):
+        match_id = str(value)
+        if _JASPAR_ID.match(match_id):
+            text = f'<a href="{html.escape(_JASPAR_URL.format(match_id))}">{text}</a>'
+    if numeric:
+        cls = "num"
+    if column == "consensus":
+        cls = "seq"
+    if column == "strand":
+        cls = "strand"
+        if value in ("+", "-"):
+            # A typographic minus, bold: a hyphen would read as a missing value.
+            text = "+" if value == "+" else "\u2212"
+    if column == "q":
+        cls = f"{cls} q".strip()
+    return f'<td class="{cls}">{text}</td>' if cls else f"<td>{text}</td>"
+
+
+def _legend(rows: pd.DataFrame) -> str:
+    """What the logo and the significance and influence columns mean."""
+    legend = ["Logos: information content in bits."]
+    if "p" in rows.columns or "q" in rows.columns:
+        legend.append("p, q: significance of the best database match (q: false discovery rate).")
+    if "influence" in rows.columns:
+        legend.append("Influence: effect of the motif on the model's output.")
+    return f'<p class="legend">{html.escape(" ".join(legend))}</p>'

@@ -1,94 +1,28 @@
-"""Labelled sequence sets: loading the CLI's input modes, fitting lengths, splitting.
-
-A :class:`SequenceSet` holds ``uint8`` tokens ``(N, L)`` plus targets; one-hot floats are
-made later, per batch, on the training device.
-
-Input modes (one per call):
+"""Reading labelled and unlabelled sequences: the input modes of the sequence kind.
 
 * positives + negatives FASTA (binary), where negatives may be ``"shuffle"``:
   dinucleotide-shuffled copies of the positives (the DeepBind protocol);
-* one FASTA + a label table (binary, multi-label or multi-class);
+* one FASTA + a label table (binary, multi-label, multi-class or regression);
 * BED intervals + a genome FASTA (positives), with shuffled or GC-matched genomic
   negatives.
+
+Every loader returns a :class:`~seqnet.datasets.SequenceSet` of ``uint8`` tokens
+``(N, L)``: records are centre-cropped / padded to one length, and the real length of
+padded records is kept for models that mask padding.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from seqnet.alphabets import Alphabet, get_alphabet
+from seqnet.datasets import SequenceSet
 from seqnet.encode import dinucleotide_shuffle_many, encode, fit_flat
-from seqnet.errors import ConfigError, InputError
-
-
-@dataclass
-class SequenceSet:
-    """Encoded sequences with targets.
-
-    Attributes
-    ----------
-    ids : list of str
-        Record ids, length ``N``.
-    tokens : numpy.ndarray, shape (N, L), dtype uint8
-        Tokens; ``alphabet.unknown`` marks N / ambiguity codes / padding.
-    y : numpy.ndarray, shape (N, T) float32 or (N,) int64
-        0/1 targets per task, or class indices for multi-class.
-    task_type : str
-        ``"binary"``, ``"multilabel"`` or ``"multiclass"``.
-    names : list of str
-        Task names, or class names for multi-class.
-    alphabet : Alphabet
-    groups : numpy.ndarray, shape (N,), dtype int64
-        Split groups: records of one group always land in the same split (a shuffled
-        negative stays with its positive).
-    chroms : list of str or None
-        Chromosome of each record when known (BED input or ``chrom:start-end`` ids).
-    lengths : numpy.ndarray, shape (N,), dtype int32, or None
-        Real length of each record inside ``L`` (shorter records are centre-padded);
-        None means every record fills ``L``.
-    shuffled : numpy.ndarray, shape (N,), dtype bool, or None
-        True for the negatives made by dinucleotide-shuffling a positive
-        (``--negatives shuffle``); training may draw them afresh every epoch.
-    """
-
-    ids: list[str]
-    tokens: np.ndarray
-    y: np.ndarray
-    task_type: str
-    names: list[str]
-    alphabet: Alphabet
-    groups: np.ndarray
-    chroms: list[str | None] | None = None
-    lengths: np.ndarray | None = None
-    shuffled: np.ndarray | None = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    @property
-    def length(self) -> int:
-        return int(self.tokens.shape[1])
-
-    def subset(self, index: np.ndarray) -> "SequenceSet":
-        """Rows ``index`` as a new set (arrays copied by fancy indexing)."""
-        return SequenceSet(
-            ids=[self.ids[i] for i in index],
-            tokens=self.tokens[index],
-            y=self.y[index],
-            task_type=self.task_type,
-            names=self.names,
-            alphabet=self.alphabet,
-            groups=self.groups[index],
-            chroms=None if self.chroms is None else [self.chroms[i] for i in index],
-            lengths=None if self.lengths is None else self.lengths[index],
-            shuffled=None if self.shuffled is None else self.shuffled[index],
-        )
-
+from seqnet.errors import ConfigError, InputError, opt
 
 def task_name_from_path(path: str | Path) -> str:
     """A task name from a file name: ``ctcf_peaks.fa.gz`` -> ``ctcf_peaks``."""
@@ -350,7 +284,7 @@ def load_bed(
 
     alphabet = get_alphabet("dna")
     if negatives not in ("shuffle", "genome"):
-        raise ConfigError(f"--negatives with --bed must be 'shuffle' or 'genome', got {negatives!r}")
+        raise ConfigError(f"{opt('negatives')} with {opt('bed')} must be 'shuffle' or 'genome', got {negatives!r}")
     fa, intervals, pos_ids, pos_seqs = bed_windows(bed, genome, length=length, tile=tile)
     pos_tok = encode_records(pos_ids, pos_seqs, alphabet, str(genome))
     n = len(pos_ids)
@@ -378,150 +312,3 @@ def load_bed(
         chroms=pos_chroms + neg_chroms,
         shuffled=np.arange(2 * n) >= n if negatives == "shuffle" else None,
     )
-
-
-def split_indices(
-    data: SequenceSet,
-    *,
-    valid_fraction: float,
-    test_fraction: float,
-    seed: int = 0,
-    test_chroms: Sequence[str] | None = None,
-    valid_chroms: Sequence[str] | None = None,
-    stratify: bool = False,
-) -> dict[str, np.ndarray]:
-    """Split records into train / valid / test index arrays.
-
-    Whole groups move together.  With ``test_chroms`` (and optionally ``valid_chroms``)
-    records are split by chromosome; otherwise groups are assigned at random (seeded)
-    in the given fractions.  The validation split falls back to a random fraction of the
-    non-test groups when ``valid_chroms`` is not given.
-
-    ``data`` is a :class:`SequenceSet` or any set with ``ids``, ``groups``, ``chroms``
-    and ``y`` (e.g. :class:`seqnet.arrays.ArraySet`).  With ``stratify`` (single-label
-    classification, random splits only) each class is split in the given fractions on
-    its own, so small sets keep their class proportions in every split.
-
-    Returns
-    -------
-    dict
-        ``{"train": idx, "valid": idx, "test": idx}``, each a sorted int64 array.
-
-    Raises
-    ------
-    InputError
-        When chromosome splits are asked for but records have no coordinates, or a
-        requested split comes out empty.
-    """
-    rng = np.random.default_rng(seed)
-    n = len(data)
-    if stratify and not (test_chroms or valid_chroms):
-        return _stratified_split(data, valid_fraction, test_fraction, rng)
-    is_test = np.zeros(n, dtype=bool)
-    is_valid = np.zeros(n, dtype=bool)
-    if test_chroms or valid_chroms:
-        if data.chroms is None or any(c is None for c in data.chroms):
-            missing = next((data.ids[i] for i, c in enumerate(data.chroms or [None] * n) if c is None), "?")
-            raise InputError(
-                f"--test-chroms needs coordinates for every record: record {missing!r} has no chrom:start-end id"
-            )
-        chroms = np.array(data.chroms, dtype=object)
-        present = sorted(set(data.chroms))
-        for flag, wanted, opt in ((is_test, test_chroms, "--test-chroms"), (is_valid, valid_chroms, "--valid-chroms")):
-            if wanted:
-                flag |= np.isin(chroms, list(wanted))
-                if not flag.any():
-                    raise InputError(
-                        f"{opt} {','.join(wanted)}: no records on these chromosomes "
-                        f"(records are on {', '.join(present[:8])}{', ...' if len(present) > 8 else ''})"
-                    )
-        # A shuffled negative follows its positive's group, not its own id.
-        is_test = _spread_over_groups(is_test, data.groups)
-        is_valid = _spread_over_groups(is_valid, data.groups) & ~is_test
-    if not (test_chroms or valid_chroms) or not valid_chroms:
-        groups = np.unique(data.groups[~is_test])
-        rng.shuffle(groups)
-        n_groups_total = len(np.unique(data.groups))
-        n_test = 0 if test_chroms else int(round(test_fraction * n_groups_total))
-        n_valid = int(round(valid_fraction * n_groups_total))
-        if test_fraction > 0 and n_test == 0 and not test_chroms:
-            n_test = 1
-        if valid_fraction > 0 and n_valid == 0:
-            n_valid = 1
-        test_groups = groups[:n_test]
-        valid_groups = groups[n_test : n_test + n_valid]
-        if not test_chroms:
-            is_test = np.isin(data.groups, test_groups)
-        is_valid = np.isin(data.groups, valid_groups) & ~is_test
-    is_train = ~(is_test | is_valid)
-    if not is_train.any():
-        raise InputError(f"no records left for training after the splits ({n} records)")
-    return {
-        "train": np.flatnonzero(is_train),
-        "valid": np.flatnonzero(is_valid),
-        "test": np.flatnonzero(is_test),
-    }
-
-
-def _stratified_split(data, valid_fraction: float, test_fraction: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Random split per class (the class of a group is that of its first record)."""
-    y = np.asarray(data.y)
-    label = y if y.ndim == 1 else y.reshape(len(y), -1)[:, 0]
-    groups, first = np.unique(data.groups, return_index=True)
-    group_label = label[first]
-    test_groups, valid_groups = [], []
-    for c in np.unique(group_label):
-        members = groups[group_label == c]
-        rng.shuffle(members)
-        n_test = int(round(test_fraction * len(members)))
-        n_valid = int(round(valid_fraction * len(members)))
-        test_groups.append(members[:n_test])
-        valid_groups.append(members[n_test : n_test + n_valid])
-    test_groups, valid_groups = np.concatenate(test_groups), np.concatenate(valid_groups)
-    rest = np.setdiff1d(groups, np.concatenate([test_groups, valid_groups]))
-    # Tiny classes may all round to 0: keep the promise of a non-empty split.
-    if test_fraction > 0 and len(test_groups) == 0 and len(rest):
-        test_groups, rest = rest[:1], rest[1:]
-    if valid_fraction > 0 and len(valid_groups) == 0 and len(rest):
-        valid_groups, rest = rest[:1], rest[1:]
-    is_test = np.isin(data.groups, test_groups)
-    is_valid = np.isin(data.groups, valid_groups)
-    is_train = ~(is_test | is_valid)
-    if not is_train.any():
-        raise InputError(f"no records left for training after the splits ({len(data)} records)")
-    return {"train": np.flatnonzero(is_train), "valid": np.flatnonzero(is_valid), "test": np.flatnonzero(is_test)}
-
-
-def _spread_over_groups(flag: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    """Flag every record whose group has at least one flagged record."""
-    return np.isin(groups, np.unique(groups[flag]))
-
-
-def align_targets(data, tm, *, source: str, from_table: bool):
-    """Targets of ``data`` in the output order of the trained model ``tm``.
-
-    Positives/negatives input has one unnamed task, which maps onto a single-output
-    model; a label table's columns must name the model's tasks.
-    """
-    if not from_table:
-        if tm.task_type == "multiclass" or len(tm.names) != 1:
-            raise InputError(
-                f"{source}: the model has {len(tm.names)} outputs ({', '.join(tm.names[:5])}); "
-                "evaluate it with --fasta and --labels naming them"
-            )
-        return data.y
-    if tm.task_type == "multiclass":
-        if data.task_type != "multiclass":
-            raise InputError(f"{source}: the model predicts classes ({', '.join(tm.names)}); give a label table with one class column")
-        unknown = sorted(set(data.names) - set(tm.names))
-        if unknown:
-            raise InputError(f"{source}: classes {', '.join(map(repr, unknown))} are not among the model's classes ({', '.join(tm.names)})")
-        remap = np.array([tm.names.index(n) for n in data.names])
-        return remap[data.y]
-    missing = [n for n in tm.names if n not in data.names]
-    if missing or data.task_type == "multiclass":
-        raise InputError(
-            f"{source}: label columns ({', '.join(data.names[:8])}) must include the model's tasks "
-            f"{', '.join(tm.names)}" + (f" (missing: {', '.join(missing)})" if missing else "")
-        )
-    return data.y[:, [data.names.index(n) for n in tm.names]]

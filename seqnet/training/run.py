@@ -1,0 +1,330 @@
+"""A whole ``seqnet train`` run: split, fit, score the held-out test split, write the run directory.
+
+:func:`train_run` reads as its steps: check the config against the data, set up the
+device, then inside a private scratch directory and a run log: prepare the job (seed,
+split, preprocessing, model), :func:`~seqnet.training.loop.fit`, score the test split and
+write ``model.pt``, ``config.yaml``, ``history.csv``, ``metrics.json`` and
+``train.log``.  The scratch directory (``.<name>.partial-XXXX`` beside ``out``) is
+renamed into place only when the run succeeded, so a failed run leaves no ``model.pt``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import logging
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from seqnet import checkpoint as ckpt_mod
+from seqnet import config as config_mod
+from seqnet import distributed as dist_mod
+from seqnet import inference, kinds
+from seqnet.datasets import split_indices
+from seqnet.errors import ConfigError, render
+from seqnet.kinds.base import InputKind
+from seqnet.metrics import score
+from seqnet.models import build_model
+from seqnet.training.loop import FitResult, fit, history_columns
+from seqnet.training.settings import TrainSettings, check_monitor
+from seqnet.training.state import TrainingState, resume_state_path
+from seqnet.utils import check_out_dir, resolve_device, seed_everything, staged_dir, write_json_atomic, write_text_atomic
+
+log = logging.getLogger("seqnet")
+
+
+@dataclass
+class Job:
+    """A run's data, split and model, ready to fit."""
+
+    data: object
+    kind: InputKind
+    cfg: dict
+    splits: dict[str, np.ndarray]
+    parts: dict
+    model: torch.nn.Module
+    model_args: dict
+    preprocess: dict
+
+
+def train_run(
+    data,
+    cfg: dict,
+    out: str | Path,
+    *,
+    overwrite: bool = False,
+    quiet: bool = False,
+    test_chroms: Sequence[str] | None = None,
+    valid_chroms: Sequence[str] | None = None,
+    inputs: dict | None = None,
+    run_params: dict | None = None,
+    resume: TrainingState | None = None,
+    compile: bool = False,
+) -> dict:
+    """Run a whole training job and write its run directory.
+
+    After every epoch the job saves its state to ``.<name>.last.pt`` beside ``out``
+    (:func:`~seqnet.training.state.resume_state_path`); a killed or interrupted run
+    continues from there with :func:`~seqnet.training.state.load_resume_state` +
+    ``resume=`` (``seqnet train --resume OUT``) and ends exactly as it would have; the
+    file is removed when the run succeeds.  Under torchrun every rank trains (DDP) and
+    only rank 0 writes files.
+
+    Parameters
+    ----------
+    data : SequenceSet or ArraySet
+        All labelled records; split here (array sets stratified by class for
+        single-label classification) and preprocessed with statistics of the training
+        split.
+    cfg : dict
+        Resolved, validated config (:func:`seqnet.config.resolve`) of the data's kind.
+    out : path
+        Run directory to create.
+    overwrite : bool
+        Replace an existing run directory. Default is False.
+    quiet : bool
+        Log only to ``train.log`` (no console output, no progress bar). Default is False.
+    test_chroms, valid_chroms : sequence of str or None
+        Chromosome-based splits instead of random fractions (sequences).
+    inputs : dict or None
+        The input files, recorded in the log and checkpoint.
+    run_params : dict or None
+        The command's options, kept in the resume state so a resumed run reloads the
+        same data.
+    resume : TrainingState or None
+        A state from :func:`~seqnet.training.state.load_resume_state` to continue from.
+    compile : bool
+        Train through :func:`torch.compile`. Default is False.
+
+    Returns
+    -------
+    dict
+        The test metrics written to ``metrics.json``.
+    """
+    out = check_out_dir(out, overwrite)
+    kind = kinds.of(data)
+    cfg = _config_for(data, kind, cfg)
+    ctx, device = _setup_device(cfg)
+    state_path = resume_state_path(out)
+    if resume is not None and ctx.main:
+        # The killed run's scratch folders: nothing in them is needed any more.
+        for stale in out.parent.glob(f".{out.name}.partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    # Only rank 0 writes the run directory; other ranks log into a throw-away folder.
+    scratch = staged_dir(out) if ctx.main else tempfile.TemporaryDirectory(prefix="seqnet-rank-")
+    with scratch as tmp, run_log(Path(tmp) / "train.log", console=not quiet and ctx.main):
+        job = _prepare(data, kind, cfg, device, test_chroms, valid_chroms)
+        _log_start(job, inputs, device, ctx)
+        settings = TrainSettings.from_config(cfg, device=device, quiet=quiet, compile=compile)
+        result = fit(job.model, job.parts["train"], job.parts["valid"], settings, on_epoch=_epoch_logger(settings),
+                     state_path=state_path, state_extra={"params": run_params, "config": cfg}, resume=resume,
+                     dist_ctx=ctx)
+        log.info("kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else "")
+        metrics = _score_test(job, device)
+        _write_run_dir(Path(tmp), job, result, metrics, inputs)
+    if ctx.main:
+        state_path.unlink(missing_ok=True)
+    dist_mod.teardown(ctx)
+    return metrics
+
+
+def train(
+    spec,
+    out: str | Path,
+    *,
+    model: str | None = None,
+    config_file: str | Path | None = None,
+    overrides: dict | None = None,
+    task: str = "auto",
+    task_name: str | None = None,
+    test_chroms: Sequence[str] | None = None,
+    valid_chroms: Sequence[str] | None = None,
+    overwrite: bool = False,
+    quiet: bool = False,
+    run_params: dict | None = None,
+    resume: TrainingState | None = None,
+    compile: bool = False,
+) -> dict:
+    """Train on the files ``spec`` names: resolve the recipe, load the data, :func:`train_run`.
+
+    Parameters
+    ----------
+    spec : seqnet.inputs.InputSpec
+        Labelled inputs of any kind.
+    out : path
+        Run directory to create.
+    model, config_file, overrides
+        The recipe: model name, a user YAML file and nested config values (see
+        :func:`seqnet.config.resolve`).
+    task : str
+        How to read a label table: ``"auto"``, ``"classification"`` or ``"regression"``.
+        Default is ``"auto"``.
+    task_name : str or None
+        Name of the single task of positives / BED input (default: from the file name).
+    test_chroms, valid_chroms, overwrite, quiet, run_params, resume, compile
+        As in :func:`train_run`.
+
+    Returns
+    -------
+    dict
+        The test metrics written to ``metrics.json``.
+    """
+    overrides = overrides or {}
+    data_options = {k: v for k, v in (overrides.get("data") or {}).items()}
+    kind = kinds.detect(spec, "train", test_chroms=test_chroms, valid_chroms=valid_chroms, task_name=task_name,
+                        **data_options)
+    cfg = config_mod.resolve(model, config_file, overrides, kind=kind.name)
+    check_out_dir(out, overwrite)
+    data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
+    return train_run(data, cfg, out, overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
+                     valid_chroms=valid_chroms, inputs=spec.files(), run_params=run_params, resume=resume,
+                     compile=compile)
+
+
+def _config_for(data, kind: InputKind, cfg: dict) -> dict:
+    """A copy of ``cfg``, checked against the data and completed with what the loader resolved."""
+    config_mod.validate(cfg)
+    cfg = copy.deepcopy(cfg)
+    cfg_kind = kinds.get(cfg.get("kind", "sequence"))
+    if cfg_kind is not kind:
+        raise ConfigError(
+            f"the config is for {cfg_kind.label} input (model {cfg['model']}) but the data is {kind.label} input"
+        )
+    check_monitor(cfg["train"]["monitor"], data.task_type)
+    # Recorded so config.yaml reruns on the same footing.
+    kind.record_config(cfg, data)
+    return cfg
+
+
+def _setup_device(cfg: dict) -> tuple[dist_mod.Context, torch.device]:
+    """This process's torchrun context and device (TF32 matmuls on CUDA)."""
+    ctx, device = dist_mod.setup(resolve_device(cfg["device"]))
+    if device.type == "cuda":
+        # TF32 tensor cores for float32 matmuls / convolutions (bf16 autocast covers most).
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
+    return ctx, device
+
+
+class _Rendered(logging.Formatter):
+    """Log lines name parameters as the reader spells them (flags on the command line)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return render(super().format(record))
+
+
+@contextlib.contextmanager
+def run_log(path: Path, *, console: bool) -> Iterator[None]:
+    """Log seqnet's INFO lines to ``path`` (and stderr with ``console``) inside the ``with``."""
+    handlers: list[logging.Handler] = [logging.FileHandler(path)]
+    if console:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    fmt = _Rendered("%(asctime)s %(message)s", "%H:%M:%S")
+    for h in handlers:
+        h.setFormatter(fmt)
+        log.addHandler(h)
+    old_level = log.level
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        for h in handlers:
+            log.removeHandler(h)
+            h.close()
+        log.setLevel(old_level)
+
+
+def _prepare(data, kind: InputKind, cfg: dict, device: torch.device, test_chroms, valid_chroms) -> Job:
+    """Seed, split, fit the preprocessing on the training split, and build the model."""
+    dcfg = cfg["data"]
+    seed_everything(cfg["seed"])
+    splits = split_indices(
+        data, valid_fraction=dcfg["valid_fraction"], test_fraction=dcfg["test_fraction"], seed=cfg["seed"],
+        test_chroms=test_chroms, valid_chroms=valid_chroms, stratify=kind.stratifies(data),
+    )
+    parts = {k: data.subset(v) for k, v in splits.items()}
+    preprocess = kind.fit_preprocess(parts, cfg)
+    model_args = {**(cfg.get("model_args") or {}), **kind.model_shape(data, len(data.names))}
+    model = build_model(cfg["model"], kind.name, **model_args).to(device)
+    return Job(data=data, kind=kind, cfg=cfg, splits=splits, parts=parts, model=model, model_args=model_args,
+               preprocess=preprocess)
+
+
+def _log_start(job: Job, inputs: dict | None, device: torch.device, ctx: dist_mod.Context) -> None:
+    """The run log's opening lines: inputs, data and split, model."""
+    cfg = job.cfg
+    n_params = sum(p.numel() for p in job.model.parameters())
+    log.info("seqnet train: %s", ", ".join(f"{k}={v}" for k, v in (inputs or {}).items()))
+    for line in job.kind.describe(job.data, job.parts):
+        log.info("%s", line)
+    log.info("model %s (%d parameters) on %s; seed %d", cfg["model"], n_params, device, cfg["seed"])
+    if ctx.active:
+        log.info("DDP: %d processes (%s), batch size %d per process", ctx.world,
+                 "nccl" if device.type == "cuda" else "gloo", cfg["train"]["batch_size"])
+
+
+def _epoch_logger(settings: TrainSettings):
+    """The per-epoch log line: training loss, validation loss and metric, seconds."""
+
+    def report(row: dict) -> None:
+        v = ""
+        if row["valid_loss"] is not None:
+            v = f" valid_loss={row['valid_loss']:.4f}"
+            for key in ("valid_auroc", "valid_accuracy", "valid_pearson"):
+                if key in row:
+                    v += f" {key}=" + ("n/a" if row[key] is None else f"{row[key]:.4f}")
+        log.info("epoch %d/%d train_loss=%.4f%s (%.1f s)", row["epoch"], settings.epochs, row["train_loss"], v,
+                 row["seconds"])
+
+    return report
+
+
+def _score_test(job: Job, device: torch.device) -> dict:
+    """Metrics of the held-out test split (empty scores without one), logged."""
+    data, test = job.data, job.parts["test"]
+    if len(test):
+        inputs = job.kind.inputs(test, job.preprocess)
+        prob = inference.predict(job.model, inputs, task_type=data.task_type, device=device)
+        metrics = score(test.y, prob, data.task_type, data.names, split="test")
+    else:
+        log.info("no test split (test fraction 0): metrics.json has no scores")
+        metrics = score(data.y[:0], np.zeros((0, len(data.names))), data.task_type, data.names, split="test")
+    log.info("test: n=%d, %s", metrics["n"], _summary(metrics))
+    return metrics
+
+
+def _write_run_dir(tmp: Path, job: Job, result: FitResult, metrics: dict, inputs: dict | None) -> None:
+    """``config.yaml``, ``history.csv``, ``metrics.json`` and ``model.pt`` into ``tmp``."""
+    import pandas as pd
+
+    data = job.data
+    checkpoint = ckpt_mod.make_checkpoint(
+        job.model, name=job.cfg["model"], model_args=job.model_args, task_type=data.task_type, names=data.names,
+        preprocess=job.preprocess, config=job.cfg, kind=job.kind.name, **job.kind.checkpoint_fields(data),
+    )
+    checkpoint["inputs"] = {k: str(v) for k, v in (inputs or {}).items()}
+    checkpoint["splits"] = {k: int(len(v)) for k, v in job.splits.items()}
+    write_text_atomic(tmp / "config.yaml", config_mod.dump(job.cfg))
+    history = pd.DataFrame(result.history, columns=history_columns(data.task_type))
+    write_text_atomic(tmp / "history.csv", history.to_csv(index=False))
+    write_json_atomic(tmp / "metrics.json", metrics)
+    ckpt_mod.save(tmp / "model.pt", checkpoint)
+
+
+def _summary(metrics: dict) -> str:
+    """The test line of the log: mean AUROC (+ accuracy, macro-F1), or mean Pearson and MSE."""
+    fmt = lambda v: "n/a" if v is None else f"{v:.4f}"  # noqa: E731
+    if "pearson" in metrics:
+        return f"mean Pearson {fmt(metrics['pearson']['mean'])}, mean MSE {fmt(metrics['mse']['mean'])}"
+    text = f"mean AUROC {fmt(metrics['auroc']['mean'])}"
+    if "accuracy" in metrics:
+        text += f", accuracy {fmt(metrics['accuracy'])}, macro-F1 {fmt(metrics['macro_f1'])}"
+    return text
