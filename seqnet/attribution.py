@@ -33,7 +33,7 @@ from seqnet.errors import ConfigError, InputError
 from seqnet.inference import batches, eval_mode
 from seqnet.kinds.sequence import SequenceInputs
 from seqnet.models import run_model
-from seqnet.utils import atomic_path
+from seqnet.outputs import atomic_path
 
 __all__ = ["saliency", "in_silico_mutagenesis", "write_attributions"]
 

@@ -5,7 +5,11 @@ and one alphabet: ``tokens.npy`` (``uint8``, all records concatenated: 1 byte pe
 not the 16 of a float DNA one-hot column), ``lengths.npy`` and ``ids.json``.  Its key is
 the BLAKE2b digest of the file's bytes (as stored, gzip or not), the alphabet's name and
 letters and the cache format version, so an edited input gets a new entry and a stale
-one is never read.  Entries are written to a private temporary directory and renamed
+one is never read (modification times play no part).  A new entry is keyed by the
+digest of the very bytes that were parsed, so a file rewritten between hashing and
+parsing cannot file its new tokens under its old content.  A named pipe or a process
+substitution (``<(zcat x.fa.gz)``) is read once: its bytes are hashed and parsed from
+memory.  Entries are written to a private temporary directory and renamed
 into place, so concurrent runs and killed runs never see half an entry.
 
 Where: ``tokens/`` in seqnet's cache folder (``$SEQNET_CACHE``, else
@@ -29,7 +33,7 @@ import numpy as np
 from seqnet.alphabets import Alphabet
 from seqnet.utils import cache_root
 
-__all__ = ["MIN_BYTES", "cache_dir", "cache_key", "fasta_tokens"]
+__all__ = ["MIN_BYTES", "cache_dir", "cache_key", "bytes_key", "fasta_tokens"]
 
 #: Files below this size (bytes on disk) are parsed every time.
 MIN_BYTES = 1 << 20
@@ -44,18 +48,34 @@ def cache_dir() -> Path | None:
     return cache_root() / "tokens"
 
 
-def cache_key(path: str | Path, alphabet: Alphabet) -> str:
-    """Hex key of ``path``'s content read with ``alphabet`` (BLAKE2b, 20 bytes)."""
-    with open(path, "rb") as fh:
-        digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=20))
+def _key(digest, alphabet: Alphabet) -> str:
     digest.update(f"|{alphabet.name}|{alphabet.letters}|v{FORMAT}".encode())
     return digest.hexdigest()
+
+
+def cache_key(path: str | Path, alphabet: Alphabet) -> str:
+    """Hex key of ``path``'s content read with ``alphabet`` (BLAKE2b, 20 bytes).
+
+    Reads the file: for a regular file only (a pipe would be used up).
+    """
+    with open(path, "rb") as fh:
+        digest = hashlib.file_digest(fh, lambda: hashlib.blake2b(digest_size=20))
+    return _key(digest, alphabet)
+
+
+def bytes_key(data: bytes, alphabet: Alphabet) -> str:
+    """Hex key of a file's bytes ``data`` (as stored) read with ``alphabet``; equals
+    :func:`cache_key` of a file holding ``data``."""
+    return _key(hashlib.blake2b(data, digest_size=20), alphabet)
 
 
 def fasta_tokens(
     path: str | Path, alphabet: Alphabet, *, min_bytes: int | None = None
 ) -> tuple[list[str], np.ndarray, np.ndarray]:
     """:func:`~seqnet.io.fasta.read_fasta_tokens` through the cache.
+
+    The file is read once at most (a cache hit on a regular file only hashes it), so a
+    named pipe or ``<(zcat x.fa.gz)`` works, and its entry is keyed by the bytes read.
 
     Parameters
     ----------
@@ -77,22 +97,25 @@ def fasta_tokens(
     InputError
         As :func:`~seqnet.io.fasta.read_fasta_tokens` (bad files are never cached).
     """
-    from seqnet.io.fasta import read_fasta_tokens
+    from seqnet.io.fasta import is_regular_file, read_fasta_tokens, read_raw
 
     root = cache_dir()
     limit = MIN_BYTES if min_bytes is None else min_bytes
-    try:
-        small = Path(path).stat().st_size < limit
-    except OSError:
-        small = True  # let the reader raise its own error
-    if root is None or small:
+    if root is None or not is_regular_file(path):
+        data = None if root is None else read_raw(path)  # a pipe: its bytes, read once
+        if data is None or len(data) < limit:
+            return read_fasta_tokens(path, alphabet, data=data)
+        hit = _read_entry(root / bytes_key(data, alphabet))
+    elif Path(path).stat().st_size < limit:
         return read_fasta_tokens(path, alphabet)
-    entry = root / cache_key(path, alphabet)
-    hit = _read_entry(entry)
+    else:
+        hit = _read_entry(root / cache_key(path, alphabet))
+        data = None if hit is not None else read_raw(path)
     if hit is not None:
         return hit
+    entry = root / bytes_key(data, alphabet)
     shutil.rmtree(entry, ignore_errors=True)  # a damaged entry: rebuild it
-    ids, tokens, lengths = read_fasta_tokens(path, alphabet)
+    ids, tokens, lengths = read_fasta_tokens(path, alphabet, data=data)
     _write_entry(entry, ids, tokens, lengths, source=str(path))
     return ids, tokens, lengths
 

@@ -20,7 +20,7 @@ import torch.nn as nn
 
 from seqnet.alphabets import Alphabet, get_alphabet
 from seqnet.errors import InputError
-from seqnet.utils import atomic_path
+from seqnet.outputs import save_torch
 
 FORMAT = "seqnet-checkpoint"
 FORMAT_VERSION = 1
@@ -120,8 +120,7 @@ def make_checkpoint(
 
 def save(path: str | Path, checkpoint: dict) -> None:
     """Write ``checkpoint`` to ``path`` atomically."""
-    with atomic_path(path) as tmp:
-        torch.save(checkpoint, tmp)
+    save_torch(checkpoint, path)
 
 
 def resolve_run(path: str | Path) -> Path:

@@ -9,6 +9,8 @@ commands so ``seqnet --help`` stays fast.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sys
 from pathlib import Path
 
@@ -28,20 +30,49 @@ def flag_of(name: str) -> str:
 
 
 class SeqnetGroup(click.Group):
-    """A click group that reports :class:`SeqnetError` as one line and exits 1."""
+    """A click group that reports :class:`SeqnetError` as one line and exits 1, and shows
+    the library's ``warning:`` lines on stderr."""
 
     def invoke(self, ctx: click.Context):
-        with spelled_as_flags(flag_of):
+        with spelled_as_flags(flag_of), _warnings_on_stderr():
             try:
                 return super().invoke(ctx)
             except SeqnetError as exc:
                 click.echo(f"Error: {exc}", err=True)
-                ctx.exit(1)
+                ctx.exit(getattr(exc, "exit_code", 1))
             except OSError as exc:
                 # Unwritable output directory, disk full, ...: the user's environment, not a bug.
                 where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
                 click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
                 ctx.exit(1)
+
+
+@contextlib.contextmanager
+def _warnings_on_stderr():
+    """Show WARNING records of the ``seqnet`` logger on stderr while a command runs."""
+    from seqnet.errors import render
+
+    class Rendered(logging.Formatter):
+        def format(self, record: logging.LogRecord) -> str:
+            return render(super().format(record))
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(Rendered("%(message)s"))
+    handler.seqnet_cli = True  # a run's own console log leaves warnings to this handler
+    log = logging.getLogger("seqnet")
+    log.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        log.removeHandler(handler)
+
+
+def _quiet_warnings() -> None:
+    """``--quiet``: no warnings on the console either (a run keeps them in train.log)."""
+    for handler in logging.getLogger("seqnet").handlers:
+        if getattr(handler, "seqnet_cli", False):
+            handler.setLevel(logging.CRITICAL + 1)
 
 
 class _OneLine(click.ClickException):
@@ -244,6 +275,8 @@ def train(resume, **params):
         params = {**state.extra["params"], **given}
     elif params["out"] is None:
         raise ConfigError("--out is required (or --resume RUN to continue an interrupted run)")
+    if params["quiet"]:
+        _quiet_warnings()
     metrics = run_training(
         _spec(params), params["out"], model=params["model_name"], config_file=params["config_file"],
         overrides=_overrides(params), task=params["task"], task_name=params["task_name"],
@@ -291,13 +324,10 @@ def evaluate(run, out, rc_average, batch_size, seed, device, **inputs):
     """
     from seqnet.metrics import format_table
     from seqnet.predict import evaluate as run_evaluation
-    from seqnet.utils import write_json_atomic
 
-    metrics = run_evaluation(run, _spec(inputs), rc_average=rc_average, batch_size=batch_size, seed=seed,
+    metrics = run_evaluation(run, _spec(inputs), out=out, rc_average=rc_average, batch_size=batch_size, seed=seed,
                              device=device)
     click.echo(format_table(metrics))
-    if out is not None:
-        write_json_atomic(out, metrics)
 
 
 @main.command()
@@ -321,12 +351,9 @@ def predict(run, out, rc_average, batch_size, device, **inputs):
       seqnet predict runs/yeast --timeseries expr.tsv --conditions conditions.tsv --out phases.tsv
       seqnet predict runs/mnist --images new_digits.csv --out digits.tsv
     """
-    from seqnet.predict import predict_table
-    from seqnet.utils import atomic_path
+    from seqnet.predict import write_predictions
 
-    table = predict_table(run, _spec(inputs), rc_average=rc_average, batch_size=batch_size, device=device)
-    with atomic_path(out) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    table = write_predictions(run, _spec(inputs), out, rc_average=rc_average, batch_size=batch_size, device=device)
     click.echo(f"wrote {len(table)} predictions to {out}", err=True)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 from collections.abc import Callable, Iterator
 
 # Parameter names travel inside messages between these marks until they are rendered.
@@ -73,3 +74,9 @@ class InputError(SeqnetError, ValueError):
 
 class ConfigError(SeqnetError, ValueError):
     """A bad option or configuration value (unknown model, negative epochs, ...)."""
+
+
+def warn(message: str) -> None:
+    """Say that a result may not be trustworthy: a ``warning:`` line on the ``seqnet`` logger
+    (shown on stderr by the CLI, kept in a run's ``train.log``)."""
+    logging.getLogger("seqnet").warning("warning: %s", message)

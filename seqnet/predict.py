@@ -7,11 +7,13 @@ and :func:`seqnet.inference.predict` runs the model.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pandas as pd
 
 from seqnet.inputs import InputSpec
+from seqnet.outputs import atomic_path, claim, write_json_atomic
 
 
 def _model_and_kind(run: str | Path, spec: InputSpec, purpose: str, device: str, rc_average: bool):
@@ -63,8 +65,22 @@ def predict_table(run: str | Path, spec: InputSpec, *, rc_average: bool = False,
     return table
 
 
-def evaluate(run: str | Path, spec: InputSpec, *, rc_average: bool = False, batch_size: int = 1024, seed: int = 0,
-             device: str = "auto") -> dict:
+def write_predictions(run: str | Path, spec: InputSpec, out: str | Path, **options) -> pd.DataFrame:
+    """:func:`predict_table` written to ``out`` as TSV (atomically; ``out`` may not be an input).
+
+    ``options`` are those of :func:`predict_table`.  Returns the table.
+    """
+    from seqnet.checkpoint import resolve_run
+
+    with claim(out, {**spec.files(), "run": resolve_run(run)}):
+        table = predict_table(run, spec, **options)
+        with atomic_path(out) as tmp:
+            table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    return table
+
+
+def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None, rc_average: bool = False,
+             batch_size: int = 1024, seed: int = 0, device: str = "auto") -> dict:
     """Metrics of a trained model on labelled inputs of its kind.
 
     Parameters
@@ -73,6 +89,9 @@ def evaluate(run: str | Path, spec: InputSpec, *, rc_average: bool = False, batc
         Run directory or ``model.pt``.
     spec : InputSpec
         Labelled inputs of the model's kind (as for ``seqnet train``).
+    out : path or None
+        Also write the metrics here as JSON (atomically; never over an input).
+        Default is None.
     rc_average : bool
         Average the predictions of both strands (sequences). Default is False.
     batch_size : int
@@ -90,8 +109,15 @@ def evaluate(run: str | Path, spec: InputSpec, *, rc_average: bool = False, batc
     from seqnet import inference
     from seqnet.metrics import score
 
-    kind, tm, dev = _model_and_kind(run, spec, "evaluate", device, rc_average)
-    inputs, y = kind.load_for_model(spec, tm, seed=seed)
-    prob = inference.predict(tm.model, inputs, task_type=tm.task_type, batch_size=batch_size, device=dev,
-                             rc_average=rc_average)
-    return score(y, prob, tm.task_type, tm.names, split="all")
+    from seqnet.checkpoint import resolve_run
+
+    holder = claim(out, {**spec.files(), "run": resolve_run(run)}) if out is not None else contextlib.nullcontext()
+    with holder:
+        kind, tm, dev = _model_and_kind(run, spec, "evaluate", device, rc_average)
+        inputs, y = kind.load_for_model(spec, tm, seed=seed)
+        prob = inference.predict(tm.model, inputs, task_type=tm.task_type, batch_size=batch_size, device=dev,
+                                 rc_average=rc_average)
+        metrics = score(y, prob, tm.task_type, tm.names, split="all")
+        if out is not None:
+            write_json_atomic(out, metrics)
+    return metrics

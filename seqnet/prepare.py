@@ -27,6 +27,7 @@ import numpy as np
 
 from seqnet.alphabets import get_alphabet
 from seqnet.errors import ConfigError, InputError, opt
+from seqnet.outputs import claim
 
 __all__ = ["Prepared", "prepare", "read_sequence_table"]
 
@@ -185,11 +186,12 @@ def prepare(
         )
     _validated(rec.pos_ids, rec.pos_seqs, alpha, rec.source)
     _complete_negatives(rec, alpha, seed, from_table=mode == "table")
-    for out in (out_positives, out_negatives):
-        Path(out).parent.mkdir(parents=True, exist_ok=True)
-    # Everything is read and checked before the first byte is written.
-    write_fasta(out_positives, rec.pos_ids, rec.pos_seqs)
-    write_fasta(out_negatives, rec.neg_ids, rec.neg_seqs)
+    sources = {"positives": positives, "bed": bed, "genome": genome, "table": table, "negatives": negatives}
+    with claim(out_positives, sources, param="out_positives"), \
+            claim(out_negatives, sources, param="out_negatives"):
+        # Everything is read and checked before the first byte is written.
+        write_fasta(out_positives, rec.pos_ids, rec.pos_seqs)
+        write_fasta(out_negatives, rec.neg_ids, rec.neg_seqs)
     return Prepared(n_positives=len(rec.pos_ids), n_negatives=len(rec.neg_ids), negatives=rec.negatives)
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 
 from seqnet.errors import ConfigError
-from seqnet.utils import write_bytes_atomic
+from seqnet.outputs import lock, write_bytes_atomic
 from seqnet.motifs.meme import write_meme
 from seqnet.motifs.motif import Motif, motifs_from_jaspar
 
@@ -164,15 +164,15 @@ def simulate(
     requested, truth = _resolve_motifs(DEFAULT_MOTIFS if motifs is None else motifs)
     _check_length(settings.length, truth)
     columns = _column_names(truth)
-    paths = _output_paths(out_dir, settings.gzip)
-
-    records = _draw_records(settings, truth)
-    for record in records:
-        _write_fasta(paths[record.key], record, columns, settings.gzip)
-    _write_labels(paths["labels"], records[-1], len(truth), columns)
-    write_meme(paths["motifs"], truth, background=settings.background)
-    provenance = _provenance(settings, motifs, requested, truth, columns, paths)
-    write_bytes_atomic(paths["simulation"], (json.dumps(provenance, indent=2) + "\n").encode("utf-8"))
+    with lock(out_dir):
+        paths = _output_paths(out_dir, settings.gzip)
+        records = _draw_records(settings, truth)
+        for record in records:
+            _write_fasta(paths[record.key], record, columns, settings.gzip)
+        _write_labels(paths["labels"], records[-1], len(truth), columns)
+        write_meme(paths["motifs"], truth, background=settings.background)
+        provenance = _provenance(settings, motifs, requested, truth, columns, paths)
+        write_bytes_atomic(paths["simulation"], (json.dumps(provenance, indent=2) + "\n").encode("utf-8"))
 
     return SimulatedData(
         positives_fasta=paths["positives"],

@@ -15,6 +15,8 @@ that links each run's motif report by a relative link.
 
 from __future__ import annotations
 
+import contextlib
+
 import html
 import json
 import os
@@ -24,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from seqnet.errors import ConfigError, InputError, opt
-from seqnet.utils import write_text_atomic
+from seqnet.outputs import claim, write_text_atomic
 
 __all__ = ["SUMMARY_COLUMNS", "parse_named", "summarize", "summary_table", "write_index"]
 
@@ -295,12 +297,15 @@ def summarize(
     pandas.DataFrame
         The table as written to ``out``.
     """
-    table = summary_table(runs, metrics=metrics, motifs=motifs, top=top, max_q=max_q)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    written = table.assign(report=[_relative(p, out.parent) for p in table.report])
-    text = written.to_csv(sep="\t", index=False, float_format="%.4f", na_rep="")
-    write_text_atomic(out, text)
-    if html_out is not None:
-        write_index(table, html_out, tsv=out, title=title)
+    sources = {f"{kind}:{name}": path for kind, named in (("runs", runs), ("metrics", metrics or {}),
+                                                          ("motifs", motifs or {})) for name, path in named.items()}
+    with claim(out, sources), (claim(html_out, sources, param="html_out") if html_out else contextlib.nullcontext()):
+        table = summary_table(runs, metrics=metrics, motifs=motifs, top=top, max_q=max_q)
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        written = table.assign(report=[_relative(p, out.parent) for p in table.report])
+        text = written.to_csv(sep="\t", index=False, float_format="%.4f", na_rep="")
+        write_text_atomic(out, text)
+        if html_out is not None:
+            write_index(table, html_out, tsv=out, title=title)
     return written

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
+import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator, Sequence
 from itertools import chain
@@ -30,7 +33,15 @@ from Bio.SeqIO.FastaIO import SimpleFastaParser
 from seqnet.errors import InputError
 from seqnet.utils import atomic_path
 
-__all__ = ["open_text", "read_fasta", "read_fasta_tokens", "write_fasta", "parse_coordinate_id"]
+__all__ = [
+    "is_regular_file",
+    "read_raw",
+    "open_text",
+    "read_fasta",
+    "read_fasta_tokens",
+    "write_fasta",
+    "parse_coordinate_id",
+]
 
 GZIP_MAGIC = b"\x1f\x8b"
 
@@ -56,8 +67,54 @@ def _check_file(path: str | Path) -> Path:
     return p
 
 
+def is_regular_file(path: str | Path) -> bool:
+    """Whether ``path`` is a regular file, which can be read more than once.
+
+    A named pipe (``mkfifo``) or a process substitution (``<(zcat x.gz)``, seen as
+    ``/dev/fd/N``) is not: its bytes can be read only once, so every reader reads such an
+    input in one go (:func:`read_raw`) and parses the bytes it got.
+    """
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
+
+
+def read_raw(path: str | Path) -> bytes:
+    """All bytes of a file as stored (gzip not decompressed), read exactly once.
+
+    Raises
+    ------
+    InputError
+        If the file does not exist, is a directory or cannot be read.
+    """
+    p = _check_file(path)
+    try:
+        with open(p, "rb") as fh:
+            return fh.read()
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+
+
+def decompressed(path: str | Path, raw: bytes) -> bytes:
+    """``raw`` gunzipped when it starts with the gzip magic bytes, else as is.
+
+    Raises
+    ------
+    InputError
+        ``{path}: truncated or corrupt gzip file (...)`` for damaged gzip data.
+    """
+    if raw[:2] != GZIP_MAGIC:
+        return raw
+    with read_errors(path):
+        return gzip.decompress(raw)
+
+
 def is_gzip(path: str | Path) -> bool:
     """Tell whether a file starts with the gzip magic bytes ``1f 8b``.
+
+    Opens the file: for a pipe, which can be read only once, look at the bytes of
+    :func:`read_raw` instead.
 
     Parameters
     ----------
@@ -73,18 +130,23 @@ def is_gzip(path: str | Path) -> bool:
         return fh.read(2) == GZIP_MAGIC
 
 
-def open_text(path: str | Path) -> TextIO:
+def open_text(path: str | Path, data: bytes | None = None) -> TextIO:
     """Open a text file for reading, decompressing gzip transparently.
 
     Gzip is detected from the magic bytes ``1f 8b``, so a gzipped file without a ``.gz``
     suffix (and a plain file with one) is read correctly.  Text is decoded as UTF-8 with
     universal newlines.  Decoding and decompression errors surface while reading; wrap the
     reading in :func:`read_errors` to turn them into :class:`~seqnet.errors.InputError`.
+    A regular file is streamed; anything else (a named pipe, ``<(...)``) is read once,
+    whole, by :func:`read_raw`, since it cannot be opened a second time.
 
     Parameters
     ----------
     path : str or Path
         File to open.
+    data : bytes or None, optional
+        The file's bytes as stored, already read: read these instead of the file.
+        Default is None.
 
     Returns
     -------
@@ -96,6 +158,12 @@ def open_text(path: str | Path) -> TextIO:
     InputError
         If the file does not exist or is a directory.
     """
+    if data is None and not is_regular_file(path):
+        data = read_raw(path)
+    if data is not None:
+        stream = io.BytesIO(data)
+        binary = gzip.GzipFile(fileobj=stream) if data[:2] == GZIP_MAGIC else stream
+        return io.TextIOWrapper(binary, encoding="utf-8", newline=None)
     p = _check_file(path)
     try:
         if is_gzip(p):
@@ -139,13 +207,16 @@ def _looks_binary(line: str) -> bool:
     return any(ord(c) < 32 and c not in "\t\r\n\f\v" for c in line)
 
 
-def read_fasta(path: str | Path) -> tuple[list[str], list[str]]:
+def read_fasta(path: str | Path, *, data: bytes | None = None) -> tuple[list[str], list[str]]:
     """Read a FASTA or gzipped FASTA file.
 
     Parameters
     ----------
     path : str or Path
         FASTA file, plain or gzip (detected from the content, not the suffix).
+    data : bytes or None, optional
+        The file's bytes as stored, already read (see :func:`open_text`): parsed instead
+        of reading ``path``, which then only names the file in messages. Default is None.
 
     Returns
     -------
@@ -166,7 +237,7 @@ def read_fasta(path: str | Path) -> tuple[list[str], list[str]]:
     ids: list[str] = []
     seqs: list[str] = []
     first_record: dict[str, int] = {}
-    with open_text(path) as handle, read_errors(path, "FASTA"):
+    with open_text(path, data) as handle, read_errors(path, "FASTA"):
         # Biopython silently skips text before the first '>', so a TSV or BED file would
         # come back as "no records"; look at the first non-blank line ourselves.
         first = None
@@ -209,18 +280,24 @@ def read_fasta(path: str | Path) -> tuple[list[str], list[str]]:
 
 # Letters Biopython's parser drops from sequence lines (it strips line ends and spaces).
 _SEQ_WHITESPACE = b" \r\n"
+# Blank lines (white space, then a line end) before the first header, which
+# read_fasta skips too; " >a" is not a header there, so it is not one here either.
+_LEADING_BLANK_LINES = re.compile(rb"(?:[^\S\n]*\n)*")
 
 
-def read_fasta_tokens(path: str | Path, alphabet) -> tuple[list[str], np.ndarray, np.ndarray]:
+def read_fasta_tokens(
+    path: str | Path, alphabet, *, data: bytes | None = None
+) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Read a FASTA file straight into tokens, without a Python string per sequence.
 
-    The whole file is read as bytes (gzip decompressed in one go), split at line-start
-    ``>``, and each record is stripped of line ends and spaces and mapped to tokens by
-    one :meth:`bytes.translate`: several times faster than :func:`read_fasta` followed by encoding.  It
-    accepts exactly what :func:`read_fasta` + :func:`seqnet.encode.encode` accept: when
-    anything looks wrong (not FASTA, empty ids or sequences, duplicate ids, a letter
-    outside the alphabet, damaged gzip, ...) it re-reads the file the careful way, which
-    raises the precise one-line error.
+    The whole file is read as bytes, once (gzip decompressed in one go), split at
+    line-start ``>``, and each record is stripped of line ends and spaces and mapped to
+    tokens by one :meth:`bytes.translate`: several times faster than :func:`read_fasta`
+    followed by encoding.  It accepts exactly what :func:`read_fasta` +
+    :func:`seqnet.encode.encode` accept: when anything looks wrong (not FASTA, empty ids
+    or sequences, duplicate ids, a letter outside the alphabet, damaged gzip, ...) it
+    parses the same bytes again the careful way, which raises the precise one-line error.
+    The file itself is never read twice, so a named pipe or ``<(zcat x.fa.gz)`` works.
 
     Parameters
     ----------
@@ -228,6 +305,10 @@ def read_fasta_tokens(path: str | Path, alphabet) -> tuple[list[str], np.ndarray
         FASTA file, plain or gzip.
     alphabet : Alphabet
         Alphabet to encode with.
+    data : bytes or None, optional
+        The file's bytes as stored, already read (e.g. by :func:`read_raw`): parsed
+        instead of reading ``path``, which then only names the file in messages.
+        Default is None.
 
     Returns
     -------
@@ -246,43 +327,51 @@ def read_fasta_tokens(path: str | Path, alphabet) -> tuple[list[str], np.ndarray
     """
     from seqnet.encode import INVALID
 
-    p = _check_file(path)
+    stored = read_raw(path) if data is None else data
     try:
-        raw = p.read_bytes()
-        if raw[:2] == GZIP_MAGIC:
-            raw = gzip.decompress(raw)
+        raw = gzip.decompress(stored) if stored[:2] == GZIP_MAGIC else stored
     except (EOFError, zlib.error, gzip.BadGzipFile):
-        return _careful_tokens(path, alphabet)
-    start = re.match(rb"\s*", raw).end()  # leading blank lines; no copy of the text
+        return _careful_tokens(path, alphabet, stored)
+    start = _LEADING_BLANK_LINES.match(raw).end()  # no copy of the text
     if raw[start : start + 1] != b">":
-        return _careful_tokens(path, alphabet)
+        return _careful_tokens(path, alphabet, stored)
+    parsed = _split_records(raw, start, bytes(alphabet.lut.tolist()))
+    if parsed is None:
+        return _careful_tokens(path, alphabet, stored)
+    ids, seqs = parsed
+    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    if not lengths.all() or len(set(ids)) != len(ids):
+        return _careful_tokens(path, alphabet, stored)
+    tokens = np.frombuffer(bytearray().join(seqs), dtype=np.uint8)
+    if tokens.size and tokens.max() == INVALID:
+        return _careful_tokens(path, alphabet, stored)
+    return ids, tokens, lengths
+
+
+def _split_records(raw: bytes, start: int, table: bytes) -> tuple[list[str], list[bytes]] | None:
+    """Ids and token bytes of each record of FASTA text ``raw`` (a ``>`` at ``start``);
+    None for an empty header or one that is not UTF-8."""
     chunks = raw.split(b"\n>")
     chunks[0] = chunks[0][start + 1 :]
-    # bytes.translate drops the white space and maps letters to tokens in one C pass.
-    table = bytes(alphabet.lut.tolist())
     ids: list[str] = []
     seqs: list[bytes] = []
     try:
         for chunk in chunks:
             head, _, seq = chunk.partition(b"\n")
             ids.append(head.split(None, 1)[0].decode("utf-8"))
+            # bytes.translate drops the white space and maps letters to tokens in one C pass.
             seqs.append(seq.translate(table, _SEQ_WHITESPACE))
-    except (IndexError, UnicodeDecodeError):  # an empty header, or not UTF-8
-        return _careful_tokens(path, alphabet)
-    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-    if not lengths.all() or len(set(ids)) != len(ids):
-        return _careful_tokens(path, alphabet)
-    tokens = np.frombuffer(bytearray().join(seqs), dtype=np.uint8)
-    if tokens.size and tokens.max() == INVALID:
-        return _careful_tokens(path, alphabet)
-    return ids, tokens, lengths
+    except (IndexError, UnicodeDecodeError):
+        return None
+    return ids, seqs
 
 
-def _careful_tokens(path: str | Path, alphabet) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """:func:`read_fasta` + per-record encoding: slower, and exact about what is wrong."""
+def _careful_tokens(path: str | Path, alphabet, data: bytes) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:func:`read_fasta` + per-record encoding of the bytes already read: slower, and
+    exact about what is wrong."""
     from seqnet.encode import encode
 
-    ids, seqs = read_fasta(path)
+    ids, seqs = read_fasta(path, data=data)
     parts = [encode(s, alphabet, name=i, source=str(path)) for i, s in zip(ids, seqs)]
     lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
     return ids, np.concatenate(parts) if parts else np.zeros(0, np.uint8), lengths

@@ -14,8 +14,12 @@ Examples
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import mmap
 import os
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,6 +35,7 @@ __all__ = [
     "Interval",
     "read_bed",
     "open_genome",
+    "index_problem",
     "chrom_sizes",
     "recenter",
     "extract",
@@ -223,15 +228,21 @@ def _fasta(path: Path, shown: str, **index_paths) -> pyfaidx.Fasta:
 
 
 def open_genome(path: str | Path) -> pyfaidx.Fasta:
-    """Open an indexed genome FASTA, building the ``.fai`` index when missing.
+    """Open an indexed genome FASTA, building the ``.fai`` index when missing or stale.
 
     The index is written beside the genome (``genome.fa.fai``, where samtools puts it)
     when that directory is writable.  Otherwise (a shared read-only data folder) it goes
     to ``$SEQNET_CACHE/fai/`` (default ``~/.cache/seqnet/fai/``) under a name hashing the
-    genome's absolute path, size and modification time.  An up-to-date index beside the
-    genome is always used.  bgzip-compressed genomes (``.gz`` / ``.bgz``) are supported
-    (their ``.gzi`` index follows the same rule); plain gzip is not, as it has no random
-    access.
+    genome's absolute path, size and modification time.  bgzip-compressed genomes
+    (``.gz`` / ``.bgz``) are supported (their ``.gzi`` index follows the same rule); plain
+    gzip is not, as it has no random access.
+
+    An existing index is used only once its content is proven to describe the genome as
+    it is now (modification times prove nothing: a copy or ``touch`` reorders them): for
+    every sequence, a ``>name`` header line must end where the index says the sequence
+    starts, and its first, middle and last lines must have the lengths the index implies;
+    after the last sequence only blank lines may follow.  A stale index is rebuilt (in
+    the cache folder when the genome's folder is read-only).
 
     Parameters
     ----------
@@ -247,15 +258,49 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
     Raises
     ------
     InputError
-        If the file is missing, not FASTA, plain-gzip compressed, has lines of unequal
-        length within a record, or a sequence name used twice.
+        If the file is missing, not a regular file (a pipe), not FASTA, plain-gzip
+        compressed, has lines of unequal length within a record, a sequence name used
+        twice, or an index that cannot be made to match it.
     """
     shown = str(path)
     p = Path(path)
+    _check_genome_file(p, shown)
+    gz = is_gzip(p)
+    beside = [Path(f"{p}.fai")] + ([Path(f"{p}.gzi")] if gz else [])
+    writable = _dir_writable(p.parent)
+    if beside[0].exists() or writable:
+        genome = _open_current(p, shown, {}, beside, may_rebuild=writable)
+        if genome is not None:
+            return genome
+    fai, gzi = _cached_index_paths(p)
+    try:
+        fai.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"{shown}: cannot write its .fai index beside it nor in {fai.parent} "
+            f"({exc.strerror}); set SEQNET_CACHE to a writable folder"
+        ) from None
+    names = {"indexname": str(fai), **({"gzi_indexname": str(gzi)} if gz else {})}
+    try:
+        return _open_current(p, shown, names, [fai, gzi], may_rebuild=True)
+    except OSError as exc:
+        raise InputError(
+            f"{shown}: cannot write its .fai index in {fai.parent} ({exc}); set "
+            f"SEQNET_CACHE to a writable folder"
+        ) from None
+
+
+def _check_genome_file(p: Path, shown: str) -> None:
+    """A genome must be an existing, non-empty regular FASTA file (bgzip if compressed)."""
     if not p.exists():
         raise InputError(f"{shown}: no such file")
     if p.is_dir():
         raise InputError(f"{shown}: is a directory; expected a genome FASTA file")
+    if not p.is_file():
+        raise InputError(
+            f"{shown}: not a regular file (a pipe?); a genome FASTA is read at random "
+            f"positions through its index: save it to a file"
+        )
     if p.stat().st_size == 0:
         raise InputError(f"{shown}: empty file; expected a genome FASTA")
     if is_gzip(p):
@@ -268,33 +313,148 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
             raise InputError(f"{shown}: bgzip-compressed genome must be named *.gz or *.bgz")
     _check_genome_text(p, shown)
 
-    beside = Path(f"{p}.fai")
-    mtime = p.stat().st_mtime
-    # pyfaidx also needs a .gzi for bgzip genomes; treat the pair as one index.
-    needed = [beside] + ([Path(f"{p}.gzi")] if is_gzip(p) else [])
-    if all(f.exists() and f.stat().st_mtime >= mtime for f in needed):
-        return _fasta(p, shown)
-    if _dir_writable(p.parent):
+
+def _open_current(
+    p: Path, shown: str, names: dict, files: list[Path], *, may_rebuild: bool
+) -> pyfaidx.Fasta | None:
+    """Open ``p`` with the index at ``names`` (pyfaidx's defaults when empty), checked
+    against the genome's content.
+
+    A stale index is deleted and rebuilt when ``may_rebuild``; without it, and when an
+    index beside the genome cannot be written, the answer is None (use the cache folder).
+    An OSError while writing an index in the cache folder propagates.
+    """
+    for attempt in range(2):
         try:
-            return _fasta(p, shown)
+            genome = _fasta(p, shown, **names)
         except OSError:
-            pass  # e.g. a read-only file system: fall back to the cache
-    fai, gzi = _cached_index_paths(p)
-    try:
-        fai.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"{shown}: cannot write its .fai index beside it nor in {fai.parent} "
-            f"({exc.strerror}); set SEQNET_CACHE to a writable folder"
-        ) from None
-    extra = {"gzi_indexname": str(gzi)} if is_gzip(p) else {}
-    try:
-        return _fasta(p, shown, indexname=str(fai), **extra)
-    except OSError as exc:
-        raise InputError(
-            f"{shown}: cannot write its .fai index in {fai.parent} ({exc}); set "
-            f"SEQNET_CACHE to a writable folder"
-        ) from None
+            if names:
+                raise
+            return None
+        problem = index_problem(genome)
+        if problem is None:
+            return genome
+        genome.close()
+        if not may_rebuild:
+            return None
+        if attempt == 0:
+            for f in files:
+                f.unlink(missing_ok=True)
+    raise InputError(f"{shown}: its rebuilt index {files[0]} does not match the genome ({problem})")
+
+
+# Most bytes of header (and blank lines before it) an index check reads for a sequence.
+_HEADER_SPAN = 1 << 20
+
+
+def index_problem(genome: pyfaidx.Fasta) -> str | None:
+    """Why the index ``genome`` was opened with does not describe its file, or None.
+
+    Cheap content checks, a few small reads per sequence: the ``>name`` header line
+    ends where the sequence starts, the first, middle and last lines have the lengths
+    the index implies, and only blank lines follow the last sequence.
+
+    Parameters
+    ----------
+    genome : pyfaidx.Fasta
+        An opened genome (plain or bgzip).
+
+    Returns
+    -------
+    str or None
+        What does not match, naming the sequence; None for an index that matches.
+    """
+    faidx = genome.faidx
+    records = list(faidx.index.items())
+    if not records:
+        return "it lists no sequences"
+    with _GenomeBytes(faidx) as data:
+        try:
+            for k, (name, rec) in enumerate(records):
+                problem = _header_problem(data, name, rec, first=k == 0) or _lines_problem(data, name, rec)
+                if problem:
+                    return problem
+            return _tail_problem(data, *records[-1])
+        except (OSError, ValueError, EOFError, zlib.error, struct.error) as exc:  # a stale .gzi
+            return f"cannot read where it points ({type(exc).__name__})"
+
+
+class _GenomeBytes:
+    """Bytes of a genome at uncompressed positions: memory-mapped, or through the .gzi."""
+
+    def __init__(self, faidx):
+        self.faidx = faidx
+        self.mapped = None
+        if not faidx._bgzf:
+            with open(faidx.filename, "rb") as fh:
+                self.mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        else:
+            self.starts = [block.ustart for block in faidx.gzi_index]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.mapped is not None:
+            self.mapped.close()
+
+    def read(self, pos: int, n: int) -> bytes:
+        """Up to ``n`` bytes from uncompressed position ``pos`` (fewer at the end of the file)."""
+        if pos < 0 or n <= 0:
+            return b""
+        if self.mapped is not None:
+            return self.mapped[pos : pos + n]
+        block = self.faidx.gzi_index[bisect.bisect_right(self.starts, pos) - 1]
+        self.faidx.file.seek(pyfaidx.make_virtual_offset(block.cstart, pos - block.ustart))
+        return self.faidx.file.read(n)
+
+
+def _header_problem(data: _GenomeBytes, name: str, rec, *, first: bool) -> str | None:
+    """The bytes before a sequence must be blank lines (or ``;`` comments before the
+    first header), then its ``>name`` header line."""
+    span = rec.offset - rec.prev_bend
+    if span <= 0 or span > _HEADER_SPAN:
+        return f"no '>{name}' header line before byte {rec.offset}"
+    chunk = data.read(rec.prev_bend, span)
+    lines = chunk[:-1].split(b"\n")
+    words = lines[-1][1:].split()
+    if not chunk.endswith(b"\n") or lines[-1][:1] != b">" or not words or words[0] != name.encode():
+        return f"no '>{name}' header line ends at byte {rec.offset}"
+    allowed = (b"", b";") if first else (b"",)
+    if any(line.strip()[:1] not in allowed for line in lines[:-1]):
+        return f"unexpected text before the '>{name}' header line"
+    return None
+
+
+def _lines_problem(data: _GenomeBytes, name: str, rec) -> str | None:
+    """The first, middle and last sequence lines must sit where the index puts them."""
+    if rec.rlen == 0:
+        return None
+    newline = rec.lenb - rec.lenc
+    if rec.lenc <= 0 or newline not in (0, 1, 2):
+        return f"impossible line lengths for {name!r}"
+    n_lines = -(-rec.rlen // rec.lenc)
+    if newline == 0 and n_lines > 1:
+        return f"impossible line lengths for {name!r}"
+    for k in sorted({0, n_lines // 2, n_lines - 1}):
+        size = rec.lenc if k < n_lines - 1 else rec.rlen - k * rec.lenc
+        start = rec.offset + k * rec.lenb
+        before = data.read(start - 1, 1) if k else b"\n"
+        line = data.read(start, size + 1)
+        body, after = line[:size], line[size:]
+        if before != b"\n" or len(body) != size or body[:1] == b">" or b"\n" in body or after not in (b"", b"\n", b"\r"):
+            return f"line {k + 1} of {name!r} is not {size} bases long at byte {start}"
+    return None
+
+
+def _tail_problem(data: _GenomeBytes, name: str, rec) -> str | None:
+    """Only blank lines may follow the last sequence: a longer file has more to it."""
+    n_lines = -(-rec.rlen // rec.lenc) if rec.lenc else 0
+    end = rec.offset + rec.rlen + max(n_lines - 1, 0) * (rec.lenb - rec.lenc)
+    tail = data.read(end, _HEADER_SPAN)
+    if len(tail) == _HEADER_SPAN or tail.strip():
+        return f"the file goes on after {name!r}, its last sequence"
+    return None
 
 
 def _as_genome(genome: pyfaidx.Fasta | str | Path) -> pyfaidx.Fasta:

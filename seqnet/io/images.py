@@ -24,11 +24,9 @@ Examples
 
 from __future__ import annotations
 
-import gzip
 import io
 import math
 import re
-import zlib
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from seqnet.errors import ConfigError, InputError, opt
-from seqnet.io.fasta import _check_file, _show, is_gzip
+from seqnet.io.fasta import _show, decompressed, read_raw
 from seqnet.io.tables import Labels, labels_from_cells
 
 __all__ = ["Images", "parse_shape", "format_shape", "read_images", "read_idx"]
@@ -105,17 +103,8 @@ def format_shape(shape) -> str:
 
 
 def _read_bytes(path: str | Path) -> bytes:
-    p = _check_file(path)
-    try:
-        if is_gzip(p):
-            with gzip.open(p, "rb") as fh:
-                return fh.read()
-        return p.read_bytes()
-    except PermissionError:
-        raise InputError(f"{path}: permission denied") from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"{path}: truncated or corrupt gzip file ({detail})") from None
+    """The file's bytes, gunzipped; read once, so a named pipe works too."""
+    return decompressed(path, read_raw(path))
 
 
 def _looks_idx(data: bytes) -> bool:

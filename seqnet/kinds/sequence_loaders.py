@@ -217,6 +217,11 @@ def load_fasta_labels(
 def bed_windows(bed: str | Path, genome: str | Path, *, length: int = 200, tile: bool = False):
     """The windows of BED peaks in a genome: what ``--bed`` input reads as positives.
 
+    A window identical to an earlier one (same ``chrom:start-end`` after re-centring or
+    tiling, e.g. a BED line given twice) is dropped, keeping the first, with one warning
+    (:func:`seqnet.errors.warn`): duplicates would give records with the same id, and
+    copies of one window could land in both the training and the test split.
+
     Parameters
     ----------
     bed, genome : path
@@ -230,9 +235,10 @@ def bed_windows(bed: str | Path, genome: str | Path, *, length: int = 200, tile:
     -------
     genome : pyfaidx.Fasta
     intervals : list of Interval
-        The BED intervals (the tiles with ``tile``), e.g. to exclude from background.
+        The BED intervals (the tiles with ``tile``) of the windows kept, one per window,
+        e.g. to exclude from background.
     ids, seqs : list of str
-        ``chrom:start-end`` ids and sequences of the windows.
+        ``chrom:start-end`` ids and sequences of the windows, each window once.
     """
     from seqnet.io.genome import chrom_sizes, extract, open_genome, read_bed
     from seqnet.io.genome import tile as tile_intervals
@@ -250,7 +256,31 @@ def bed_windows(bed: str | Path, genome: str | Path, *, length: int = 200, tile:
         ids, seqs = extract(fa, intervals, None, source=str(bed))
     else:
         ids, seqs = extract(fa, intervals, length, source=str(bed))
+    keep = _first_windows(bed, intervals, ids)
+    if len(keep) < len(ids):
+        intervals, ids, seqs = ([xs[k] for k in keep] for xs in (intervals, ids, seqs))
     return fa, intervals, ids, seqs
+
+
+def _first_windows(bed: str | Path, intervals: Sequence, ids: Sequence[str]) -> list[int]:
+    """Positions of the first window of each distinct id; warns once when some repeat."""
+    from seqnet.errors import warn
+
+    first: dict[str, int] = {}
+    keep: list[int] = []
+    for k, window in enumerate(ids):
+        if first.setdefault(window, k) == k:
+            keep.append(k)
+    dropped = len(ids) - len(keep)
+    if dropped:
+        k = next(k for k, window in enumerate(ids) if first[window] != k)
+        j = first[ids[k]]
+        warn(
+            f"{bed}: dropped {dropped} duplicate window{'s' if dropped > 1 else ''} (first: line "
+            f"{intervals[k].line}, {ids[k]}, the same window as line {intervals[j].line}); "
+            f"each window is used once"
+        )
+    return keep
 
 
 def load_bed(

@@ -61,7 +61,7 @@ import numpy as np
 from seqnet.errors import ConfigError, InputError
 from seqnet.motifs.meme import write_meme
 from seqnet.motifs.motif import ROW_SUM_TOLERANCE, Motif, _background
-from seqnet.utils import write_text_atomic
+from seqnet.outputs import write_text_atomic
 
 __all__ = [
     "write_jaspar",

@@ -24,7 +24,7 @@ import pandas as pd
 
 from seqnet.errors import ConfigError, InputError
 from seqnet.motifs.motif import Motif
-from seqnet.utils import write_bytes_atomic
+from seqnet.outputs import write_bytes_atomic
 
 __all__ = [
     "information_matrix",

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from seqnet.errors import ConfigError, InputError
-from seqnet.utils import write_text_atomic
+from seqnet.outputs import write_text_atomic
 from seqnet.motifs.motif import ROW_SUM_TOLERANCE, Motif, _background
 
 __all__ = ["write_meme", "read_meme"]

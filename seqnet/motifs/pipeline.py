@@ -9,7 +9,7 @@ files, ``matches.tsv``, ``filters.tsv``, logos and a self-contained ``report.htm
 draws the top-scoring sequences.
 
 Both assemble their output in a scratch directory that replaces ``out`` only on
-success (:func:`seqnet.utils.staged_dir`).
+success (:func:`seqnet.outputs.staged_dir`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from seqnet.errors import ConfigError, opt
-from seqnet.utils import check_out_dir, staged_dir, write_text_atomic
+from seqnet.outputs import check_out_dir, claim, staged_dir, write_text_atomic
 
 log = logging.getLogger("seqnet")
 
@@ -154,12 +154,42 @@ def motif_report(
     pandas.DataFrame
         The ranked ``matches.tsv`` table.
     """
+    from seqnet.checkpoint import resolve_run
     from seqnet.kinds.sequence_loaders import read_sequences
     from seqnet.motifs.extract import default_merge_rc, extract_motifs
     from seqnet.motifs.match import load_database
 
     _check_motif_options(threshold, trim_bits, min_sites)
-    out = check_out_dir(out, overwrite)
+    inputs = {"fasta": fasta, "negatives": negatives, "labels": labels, "db": db, "run": resolve_run(run)}
+    with claim(out, inputs, folder=True):
+        out = check_out_dir(out, overwrite)
+        tm, dev = _motif_model(run, device, db)
+        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
+        labelled = _influence_data(tm, fasta, negatives, labels, influence_sequences, seed)
+        database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad db / release
+        merge_rc = default_merge_rc(tm) if merge_rc is None else merge_rc
+        unknown = tm.preprocess.get("unknown", "zeros")
+        filters, background = extract_motifs(
+            tm.model, tokens, alphabet=tm.alphabet, threshold=threshold, min_sites=min_sites, trim_bits=trim_bits,
+            unknown=unknown, batch_size=batch_size, device=dev, merge_rc=merge_rc,
+        )
+        kept = [f for f in filters if f.motif is not None]
+        log.info("%d filters: %d motifs, %d skipped", len(filters), len(kept), len(filters) - len(kept))
+        if labelled is None:
+            labelled = _subsample((tokens, None, lengths), influence_sequences, seed)
+        infl = _filter_influence(tm, labelled, unknown, batch_size, dev)
+        table, every = _match_table(kept, infl.values, database, background)
+        meta = _report_meta(run, tm, fasta, len(ids), filters, kept, table, infl, database, db, jaspar_release, taxon,
+                            threshold, min_sites, trim_bits, merge_rc)
+        with staged_dir(out) as tmp:
+            _write_motif_files(tmp, table, every, kept, _filter_table(filters, infl.values), background,
+                               title=f"seqnet motifs: {Path(run).name}", meta=meta)
+        return table
+
+
+def _motif_model(run, device: str, db):
+    """The trained model motifs are read from, and its device; ConfigError when it has no
+    convolutional first layer, or when it reads no DNA and there is no ``db`` but JASPAR."""
     tm, dev = _sequence_model(run, device, "seqnet motifs")
     if getattr(tm.model, "first_conv", None) is None:
         raise ConfigError(
@@ -168,27 +198,7 @@ def motif_report(
     if not tm.alphabet.has_complement and db is None:
         raise ConfigError(f"JASPAR matching needs DNA motifs; this model reads {tm.alphabet.name}: "
                           f"pass {opt('db')} MOTIFS.meme")
-    ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
-    labelled = _influence_data(tm, fasta, negatives, labels, influence_sequences, seed)
-    database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad db / release
-    merge_rc = default_merge_rc(tm) if merge_rc is None else merge_rc
-    unknown = tm.preprocess.get("unknown", "zeros")
-    filters, background = extract_motifs(
-        tm.model, tokens, alphabet=tm.alphabet, threshold=threshold, min_sites=min_sites, trim_bits=trim_bits,
-        unknown=unknown, batch_size=batch_size, device=dev, merge_rc=merge_rc,
-    )
-    kept = [f for f in filters if f.motif is not None]
-    log.info("%d filters: %d motifs, %d skipped", len(filters), len(kept), len(filters) - len(kept))
-    if labelled is None:
-        labelled = _subsample((tokens, None, lengths), influence_sequences, seed)
-    infl = _filter_influence(tm, labelled, unknown, batch_size, dev)
-    table, every = _match_table(kept, infl.values, database, background)
-    meta = _report_meta(run, tm, fasta, len(ids), filters, kept, table, infl, database, db, jaspar_release, taxon,
-                        threshold, min_sites, trim_bits, merge_rc)
-    with staged_dir(out) as tmp:
-        _write_motif_files(tmp, table, every, kept, _filter_table(filters, infl.values), background,
-                           title=f"seqnet motifs: {Path(run).name}", meta=meta)
-    return table
+    return tm, dev
 
 
 def _filter_influence(tm, data: tuple, unknown: str, batch_size: int, device) -> _Influence:
@@ -315,6 +325,7 @@ def attribution_maps(
         id, probability of the target and whether it was plotted.
     """
     from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributions
+    from seqnet.checkpoint import resolve_run
     from seqnet.inference import predict
     from seqnet.kinds.sequence import SequenceInputs
     from seqnet.kinds.sequence_loaders import read_sequences
@@ -324,27 +335,28 @@ def attribution_maps(
         raise ConfigError(f"{opt('methods')}: unknown {', '.join(bad) or '(none)'}; expected saliency and/or ism")
     if top < 0:
         raise ConfigError(f"{opt('top')} must be >= 0, got {top}")
-    out = check_out_dir(out, overwrite)
-    tm, dev = _sequence_model(run, device, "seqnet attribute")
-    t = _target_index(tm, target)
-    if tm.alphabet.size != 4 and top > 0:
-        raise ConfigError(f"attribution plots need DNA/RNA sequences; use {opt('top')} 0 for a {tm.alphabet.name} model")
-    ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
-    inputs = SequenceInputs(tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), lengths)
-    scores = {}
-    if "saliency" in methods:
-        scores["saliency"] = saliency(tm.model, inputs, target=t, batch_size=batch_size, device=dev)
-    if "ism" in methods:
-        scores["ism"] = in_silico_mutagenesis(tm.model, inputs, target=t, batch_size=max(batch_size, 256), device=dev)
-    prob = predict(tm.model, inputs, task_type=tm.task_type, device=dev)[:, t]
-    order = np.argsort(-prob, kind="stable")[: min(top, len(ids))]
-    table = pd.DataFrame({"id": ids, tm.names[t]: prob, "plotted": False})
-    table.loc[order, "plotted"] = True
-    with staged_dir(out) as tmp:
-        write_attributions(tmp, ids, tokens, scores, alphabet=tm.alphabet)
-        write_text_atomic(tmp / "predictions.tsv", table.to_csv(sep="\t", index=False, float_format="%.6g"))
-        _plot_top(tmp, tm, ids, tokens, scores, prob, order, t)
-    return table
+    with claim(out, {"fasta": fasta, "run": resolve_run(run)}, folder=True):
+        out = check_out_dir(out, overwrite)
+        tm, dev = _sequence_model(run, device, "seqnet attribute")
+        t = _target_index(tm, target)
+        if tm.alphabet.size != 4 and top > 0:
+            raise ConfigError(f"attribution plots need DNA/RNA sequences; use {opt('top')} 0 for a {tm.alphabet.name} model")
+        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
+        inputs = SequenceInputs(tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), lengths)
+        scores = {}
+        if "saliency" in methods:
+            scores["saliency"] = saliency(tm.model, inputs, target=t, batch_size=batch_size, device=dev)
+        if "ism" in methods:
+            scores["ism"] = in_silico_mutagenesis(tm.model, inputs, target=t, batch_size=max(batch_size, 256), device=dev)
+        prob = predict(tm.model, inputs, task_type=tm.task_type, device=dev)[:, t]
+        order = np.argsort(-prob, kind="stable")[: min(top, len(ids))]
+        table = pd.DataFrame({"id": ids, tm.names[t]: prob, "plotted": False})
+        table.loc[order, "plotted"] = True
+        with staged_dir(out) as tmp:
+            write_attributions(tmp, ids, tokens, scores, alphabet=tm.alphabet)
+            write_text_atomic(tmp / "predictions.tsv", table.to_csv(sep="\t", index=False, float_format="%.6g"))
+            _plot_top(tmp, tm, ids, tokens, scores, prob, order, t)
+        return table
 
 
 def _target_index(tm, target: str | None) -> int:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from seqnet.errors import ConfigError
 from seqnet.motifs.logos import png_data_uri
-from seqnet.utils import write_text_atomic
+from seqnet.outputs import write_text_atomic
 
 __all__ = ["write_report", "REPORT_COLUMNS"]
 

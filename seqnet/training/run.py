@@ -29,16 +29,25 @@ from seqnet import config as config_mod
 from seqnet import distributed as dist_mod
 from seqnet import inference, kinds
 from seqnet.datasets import split_indices
-from seqnet.errors import ConfigError, render
+from seqnet.errors import ConfigError, SeqnetError, opt, render
 from seqnet.kinds.base import InputKind
 from seqnet.metrics import score
 from seqnet.models import build_model
+from seqnet.training import sanity
 from seqnet.training.loop import FitResult, fit, history_columns
 from seqnet.training.settings import TrainSettings, check_monitor
 from seqnet.training.state import TrainingState, resume_state_path
-from seqnet.utils import check_out_dir, resolve_device, seed_everything, staged_dir, write_json_atomic, write_text_atomic
+from seqnet.outputs import check_out_dir, claim, staged_dir, write_json_atomic, write_text_atomic
+from seqnet.provenance import check_unchanged, fingerprints as fingerprints_of
+from seqnet.utils import resolve_device, seed_everything
 
 log = logging.getLogger("seqnet")
+
+
+class Interrupted(SeqnetError):
+    """The user stopped a run (Ctrl-C); exit status 130 as for any SIGINT."""
+
+    exit_code = 130
 
 
 @dataclass
@@ -68,6 +77,7 @@ def train_run(
     run_params: dict | None = None,
     resume: TrainingState | None = None,
     compile: bool = False,
+    fingerprints: dict | None = None,
 ) -> dict:
     """Run a whole training job and write its run directory.
 
@@ -103,19 +113,50 @@ def train_run(
         A state from :func:`~seqnet.training.state.load_resume_state` to continue from.
     compile : bool
         Train through :func:`torch.compile`. Default is False.
+    fingerprints : dict or None
+        Input file fingerprints (:func:`seqnet.provenance.fingerprints`), kept in the
+        resume state so that a resumed run refuses changed inputs.
 
     Returns
     -------
     dict
         The test metrics written to ``metrics.json``.
+
+    Raises
+    ------
+    Interrupted
+        On Ctrl-C (SIGINT); the message says how to resume.
     """
+    ctx = dist_mod.from_env()
+    with claim(out) if ctx.main else contextlib.nullcontext():
+        try:
+            return _run(data, cfg, Path(out), overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
+                        valid_chroms=valid_chroms, inputs=inputs, resume=resume, compile=compile,
+                        extra={"params": run_params, "inputs": fingerprints or {}})
+        except KeyboardInterrupt:
+            raise _interrupted(Path(out)) from None
+
+
+def _interrupted(out: Path) -> "Interrupted":
+    """What to tell a user who stopped a run with Ctrl-C."""
+    state = resume_state_path(out)
+    if state.exists():
+        epoch = TrainingState.load(state).epoch
+        return Interrupted(f"interrupted; the run's state after epoch {epoch} is kept: continue with "
+                           f"{opt('resume')} {out}")
+    return Interrupted("interrupted before the first epoch finished; nothing to resume")
+
+
+def _run(data, cfg: dict, out: Path, *, overwrite: bool, quiet: bool, test_chroms, valid_chroms, inputs: dict | None,
+         extra: dict, resume: TrainingState | None, compile: bool) -> dict:
+    """The body of :func:`train_run`, its output claimed; ``extra`` goes into the resume state."""
     out = check_out_dir(out, overwrite)
     kind = kinds.of(data)
     cfg = _config_for(data, kind, cfg)
     ctx, device = _setup_device(cfg)
     state_path = resume_state_path(out)
-    if resume is not None and ctx.main:
-        # The killed run's scratch folders: nothing in them is needed any more.
+    if ctx.main:
+        # A killed run's scratch folders (we hold the output's lock: no live run owns them).
         for stale in out.parent.glob(f".{out.name}.partial-*"):
             shutil.rmtree(stale, ignore_errors=True)
     # Only rank 0 writes the run directory; other ranks log into a throw-away folder.
@@ -123,12 +164,14 @@ def train_run(
     with scratch as tmp, run_log(Path(tmp) / "train.log", console=not quiet and ctx.main):
         job = _prepare(data, kind, cfg, device, test_chroms, valid_chroms)
         _log_start(job, inputs, device, ctx)
+        sanity.check_labels(data)
+        sanity.check_test_split(job.parts["test"])
         settings = TrainSettings.from_config(cfg, device=device, quiet=quiet, compile=compile)
         result = fit(job.model, job.parts["train"], job.parts["valid"], settings, on_epoch=_epoch_logger(settings),
-                     state_path=state_path, state_extra={"params": run_params, "config": cfg}, resume=resume,
-                     dist_ctx=ctx)
+                     state_path=state_path, state_extra={**extra, "config": cfg}, resume=resume, dist_ctx=ctx)
         log.info("kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else "")
         metrics = _score_test(job, device)
+        sanity.check_metrics(metrics)
         _write_run_dir(Path(tmp), job, result, metrics, inputs)
     if ctx.main:
         state_path.unlink(missing_ok=True)
@@ -178,15 +221,22 @@ def train(
         The test metrics written to ``metrics.json``.
     """
     overrides = overrides or {}
-    data_options = {k: v for k, v in (overrides.get("data") or {}).items()}
+    data_options = dict(overrides.get("data") or {})
     kind = kinds.detect(spec, "train", test_chroms=test_chroms, valid_chroms=valid_chroms, task_name=task_name,
                         **data_options)
-    cfg = config_mod.resolve(model, config_file, overrides, kind=kind.name)
-    check_out_dir(out, overwrite)
-    data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
-    return train_run(data, cfg, out, overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
-                     valid_chroms=valid_chroms, inputs=spec.files(), run_params=run_params, resume=resume,
-                     compile=compile)
+    files = spec.files()
+    # Under torchrun only rank 0 writes, so only rank 0 holds the output.
+    holder = claim(out, files, folder=True) if dist_mod.from_env().main else contextlib.nullcontext()
+    with holder:
+        cfg = config_mod.resolve(model, config_file, overrides, kind=kind.name)
+        check_out_dir(out, overwrite)
+        if resume is not None:
+            check_unchanged(resume.extra.get("inputs", {}), what=f"{opt('resume')} {out}")
+        recorded = fingerprints_of(files)
+        data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
+        return train_run(data, cfg, out, overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
+                         valid_chroms=valid_chroms, inputs=files, run_params=run_params, resume=resume,
+                         compile=compile, fingerprints=recorded)
 
 
 def _config_for(data, kind: InputKind, cfg: dict) -> dict:
@@ -227,6 +277,8 @@ def run_log(path: Path, *, console: bool) -> Iterator[None]:
     handlers: list[logging.Handler] = [logging.FileHandler(path)]
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
+        if any(getattr(h, "seqnet_cli", False) for h in log.handlers):
+            handlers[-1].addFilter(lambda record: record.levelno < logging.WARNING)  # the CLI shows those
     fmt = _Rendered("%(asctime)s %(message)s", "%H:%M:%S")
     for h in handlers:
         h.setFormatter(fmt)

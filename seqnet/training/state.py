@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from seqnet.errors import ConfigError, InputError, opt
-from seqnet.utils import atomic_path
+from seqnet.outputs import save_torch
 
 #: Marks a file written for ``--resume``.
 STATE_FORMAT = "seqnet-resume-2"
@@ -90,8 +90,7 @@ class TrainingState:
 
     def save(self, path: str | Path) -> None:
         """Write to ``path`` atomically."""
-        with atomic_path(path) as tmp:
-            torch.save({"format": STATE_FORMAT, **self.__dict__}, tmp)
+        save_torch({"format": STATE_FORMAT, **self.__dict__}, path)
 
     @classmethod
     def load(cls, path: str | Path) -> "TrainingState":
