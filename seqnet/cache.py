@@ -100,17 +100,20 @@ def fasta_tokens(
     from seqnet.io.fasta import is_regular_file, read_fasta_tokens, read_raw
 
     root = cache_dir()
-    limit = MIN_BYTES if min_bytes is None else min_bytes
-    if root is None or not is_regular_file(path):
-        data = None if root is None else read_raw(path)  # a pipe: its bytes, read once
-        if data is None or len(data) < limit:
-            return read_fasta_tokens(path, alphabet, data=data)
-        hit = _read_entry(root / bytes_key(data, alphabet))
-    elif Path(path).stat().st_size < limit:
+    if root is None:
         return read_fasta_tokens(path, alphabet)
-    else:
+    limit = MIN_BYTES if min_bytes is None else min_bytes
+    if is_regular_file(path):
+        if Path(path).stat().st_size < limit:
+            return read_fasta_tokens(path, alphabet)
+        # Hashing streams the file, so a hit never holds the whole file in memory.
         hit = _read_entry(root / cache_key(path, alphabet))
         data = None if hit is not None else read_raw(path)
+    else:
+        data = read_raw(path)  # a pipe: read once, then hashed and parsed from memory
+        if len(data) < limit:
+            return read_fasta_tokens(path, alphabet, data=data)
+        hit = _read_entry(root / bytes_key(data, alphabet))
     if hit is not None:
         return hit
     entry = root / bytes_key(data, alphabet)

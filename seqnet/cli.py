@@ -219,6 +219,9 @@ _TRAIN_OPTIONS = [
     click.option("--time-points", type=int, help="--timeseries: grid points per series "
                  "(default: the longest series' number of time points)."),
     click.option("--standardize", type=str, help="gene|series|none (time series), feature|none (tables), channel|none (images)."),
+    click.option("--missing-labels", type=click.Choice(["error", "mask"]),
+                 help="Missing cells (empty, NA, n/d, ...) of a --labels table: an error naming line and column "
+                 "(default), or, for several 0/1 columns, 'mask': left out of the loss and the metrics."),
     click.option("--image-shape", type=str, help="--images: HxW or CxHxW, e.g. 28x28 (default: inferred from square images)."),
     _recipe("--epochs", key="train.epochs", type=int, help="Maximum epochs."),
     _recipe("--batch-size", key="train.batch_size", type=int, help="Records per optimiser step."),
@@ -294,6 +297,7 @@ def _overrides(p: dict) -> dict:
         "train": {k: p.get(k) for k in ("epochs", "batch_size", "lr", "weight_decay", "patience", "monitor",
                                         "rc_augment", "reshuffle")},
         "data": {"alphabet": p["alphabet"], "length": p["length"], "unknown": p["unknown"],
+                 "missing_labels": p.get("missing_labels"),
                  "valid_fraction": p["valid_fraction"], "test_fraction": p["test_fraction"],
                  "standardize": p["standardize"], "series": _split_list(p["series"]), "time_points": p["time_points"],
                  "image_shape": p["image_shape"]},
@@ -313,7 +317,9 @@ def _overrides(p: dict) -> dict:
 @click.option("--batch-size", type=POSITIVE, default=1024, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --negatives shuffle.")
 @click.option("--device", type=str, default="auto", show_default=True)
-def evaluate(run, out, rc_average, batch_size, seed, device, **inputs):
+@click.option("--missing-labels", type=click.Choice(["error", "mask"]), default="error", show_default=True,
+              help="Missing cells of a multi-label --labels table: an error, or left out of the metrics.")
+def evaluate(run, out, rc_average, batch_size, seed, device, missing_labels, **inputs):
     """Score a trained model (RUN: run directory or model.pt) on labelled inputs of its kind.
 
     \b
@@ -326,7 +332,7 @@ def evaluate(run, out, rc_average, batch_size, seed, device, **inputs):
     from seqnet.predict import evaluate as run_evaluation
 
     metrics = run_evaluation(run, _spec(inputs), out=out, rc_average=rc_average, batch_size=batch_size, seed=seed,
-                             device=device)
+                             device=device, missing_labels=missing_labels)
     click.echo(format_table(metrics))
 
 

@@ -36,7 +36,7 @@ SCHEMA: dict[str, set[str] | None] = {
     "model": None,
     "model_args": None,
     "train": {"epochs", "batch_size", "lr", "weight_decay", "patience", "monitor", "rc_augment", "reshuffle"},
-    "data": {"alphabet", "length", "max_length", "unknown", "valid_fraction", "test_fraction",
+    "data": {"alphabet", "length", "max_length", "unknown", "valid_fraction", "test_fraction", "missing_labels",
              "standardize", "series", "time_points", "image_shape"},
     "seed": None,
     "device": None,
@@ -64,6 +64,8 @@ def packaged_recipe(model: str, kind: str = "sequence") -> dict:
     from seqnet.models import registry, unknown_model_message
 
     models = registry(kind)
+    if not isinstance(model, str):
+        raise ConfigError(f"model must be a model name, got {model!r}")
     if model not in models:
         raise ConfigError(unknown_model_message(model, kind))
     recipe = recipes.read_recipe(model, kind)
@@ -116,7 +118,9 @@ def read_config_file(path: str | Path) -> dict:
     if not path.is_file():
         raise ConfigError(f"{path}: no such config file")
     try:
-        cfg = yaml.safe_load(path.read_text())
+        cfg = yaml.safe_load(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: byte {exc.start + 1}: not UTF-8 text; expected a YAML file") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -231,16 +235,23 @@ def validate(cfg: dict) -> None:
     kind = kinds.get(kind)
     _check_train(cfg["train"], kind)
     d = cfg["data"]
-    foreign = sorted(set(d) - kind.data_keys - {"valid_fraction", "test_fraction"})
+    foreign = sorted(set(d) - kind.data_keys - {"valid_fraction", "test_fraction", "missing_labels"})
     _need(not foreign, f"data.{foreign[0] if foreign else ''} does not apply to {kind.label} input")
     kind.check_data_config(d)
     for key in ("valid_fraction", "test_fraction"):
         v = d[key]
         _need(_is_num(v) and 0 <= v < 1, f"{key.replace('_', ' ')} must be in [0, 1), got {v!r}")
     _need(d["valid_fraction"] + d["test_fraction"] < 1, "valid fraction + test fraction must be < 1")
+    _need(d.get("missing_labels", "error") in ("error", "mask"),
+          f"missing_labels must be 'error' or 'mask', got {d.get('missing_labels')!r}")
     _need(_is_int(cfg["seed"]) and cfg["seed"] >= 0, f"seed must be an integer >= 0, got {cfg['seed']!r}")
     _need(isinstance(cfg["device"], str), f"device must be a string, got {cfg['device']!r}")
     _need(isinstance(cfg.get("model_args", {}), dict), "model_args must be a mapping")
+    from seqnet.models import check_model_args
+
+    # Checked against a nominal input (the data decides the real shape later).
+    shape = kind.nominal_shape_args(length=d.get("length") or 1000, alphabet=d.get("alphabet", "dna"))
+    check_model_args(cfg["model"], kind.name, cfg.get("model_args") or {}, shape)
 
 
 def _check_train(t: dict, kind) -> None:

@@ -41,8 +41,8 @@ def classification_metrics(
     Parameters
     ----------
     y_true : numpy.ndarray, shape (N, T) or (N,)
-        0/1 targets ``(N, T)`` for binary / multi-label tasks, class indices ``(N,)``
-        for multi-class.
+        0/1 targets ``(N, T)`` for binary / multi-label tasks (NaN: a masked missing
+        label, left out of its task's metrics), class indices ``(N,)`` for multi-class.
     prob : numpy.ndarray, shape (N, T) or (N, K)
         Predicted probabilities (sigmoid per task, or softmax over ``K`` classes).
     task_type : str
@@ -69,8 +69,10 @@ def classification_metrics(
     else:
         targets = y_true.reshape(len(y_true), len(names))
         prob = prob.reshape(len(y_true), len(names))
-    auroc = {n: _safe(roc_auc_score, targets[:, i], prob[:, i]) for i, n in enumerate(names)}
-    auprc = {n: _safe(average_precision_score, targets[:, i], prob[:, i]) for i, n in enumerate(names)}
+    # Masked (NaN) targets of a multi-label table count for nothing in their task.
+    seen = [~np.isnan(targets[:, i]) if targets.dtype.kind == "f" else slice(None) for i in range(len(names))]
+    auroc = {n: _safe(roc_auc_score, targets[seen[i], i], prob[seen[i], i]) for i, n in enumerate(names)}
+    auprc = {n: _safe(average_precision_score, targets[seen[i], i], prob[seen[i], i]) for i, n in enumerate(names)}
     out: dict = {"split": split, "n": int(len(y_true)), "auroc": _with_mean(auroc), "auprc": _with_mean(auprc)}
     if task_type == "multiclass":
         pred = prob.argmax(axis=1)

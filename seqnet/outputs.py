@@ -182,6 +182,9 @@ def check_not_input(out: str | os.PathLike, inputs: Mapping[str, object], *, par
     folder : bool
         ``out`` is a folder that will be replaced: no input may lie inside it either.
         Default is False.
+
+    An input folder (a run directory, a motifs folder) may receive new outputs, but none
+    of its existing files may be replaced.
     """
     out = Path(out)
     for name, value in inputs.items():
@@ -196,6 +199,9 @@ def check_not_input(out: str | os.PathLike, inputs: Mapping[str, object], *, par
         if folder and out.exists() and out.resolve() in src.resolve().parents:
             raise ConfigError(f"{opt(param)} {out} holds the {what} input {src}: the output folder would replace "
                               "it; choose another folder")
+        if src.is_dir() and out.exists() and src.resolve() in out.resolve().parents:
+            raise ConfigError(f"{opt(param)} {out} is part of the {what} input {src}: an output never replaces "
+                              "an input; choose another path")
 
 
 def _holder(lock_path: Path) -> str:

@@ -16,6 +16,14 @@ from seqnet.inputs import InputSpec
 from seqnet.outputs import atomic_path, claim, write_json_atomic
 
 
+def _run_input(run: str | Path) -> Path:
+    """What an output must not replace: the run directory, or the checkpoint file given."""
+    from seqnet.checkpoint import resolve_run
+
+    path = resolve_run(run)
+    return path.parent if Path(run).is_dir() else path
+
+
 def _model_and_kind(run: str | Path, spec: InputSpec, purpose: str, device: str, rc_average: bool):
     """The checked input kind, the trained model on its device, and the device."""
     from seqnet.checkpoint import load
@@ -70,9 +78,7 @@ def write_predictions(run: str | Path, spec: InputSpec, out: str | Path, **optio
 
     ``options`` are those of :func:`predict_table`.  Returns the table.
     """
-    from seqnet.checkpoint import resolve_run
-
-    with claim(out, {**spec.files(), "run": resolve_run(run)}):
+    with claim(out, {**spec.files(), "run": _run_input(run)}):
         table = predict_table(run, spec, **options)
         with atomic_path(out) as tmp:
             table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
@@ -80,7 +86,7 @@ def write_predictions(run: str | Path, spec: InputSpec, out: str | Path, **optio
 
 
 def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None, rc_average: bool = False,
-             batch_size: int = 1024, seed: int = 0, device: str = "auto") -> dict:
+             batch_size: int = 1024, seed: int = 0, device: str = "auto", missing_labels: str = "error") -> dict:
     """Metrics of a trained model on labelled inputs of its kind.
 
     Parameters
@@ -100,6 +106,9 @@ def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None,
         Seed of ``negatives="shuffle"``. Default is 0.
     device : str
         Default is ``"auto"``.
+    missing_labels : str
+        ``"error"``, or ``"mask"``: missing cells of a multi-label table are left out of
+        their task's metrics. Default is ``"error"``.
 
     Returns
     -------
@@ -109,12 +118,10 @@ def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None,
     from seqnet import inference
     from seqnet.metrics import score
 
-    from seqnet.checkpoint import resolve_run
-
-    holder = claim(out, {**spec.files(), "run": resolve_run(run)}) if out is not None else contextlib.nullcontext()
+    holder = claim(out, {**spec.files(), "run": _run_input(run)}) if out is not None else contextlib.nullcontext()
     with holder:
         kind, tm, dev = _model_and_kind(run, spec, "evaluate", device, rc_average)
-        inputs, y = kind.load_for_model(spec, tm, seed=seed)
+        inputs, y = kind.load_for_model(spec, tm, seed=seed, missing=missing_labels)
         prob = inference.predict(tm.model, inputs, task_type=tm.task_type, batch_size=batch_size, device=dev,
                                  rc_average=rc_average)
         metrics = score(y, prob, tm.task_type, tm.names, split="all")

@@ -297,6 +297,8 @@ def summarize(
     pandas.DataFrame
         The table as written to ``out``.
     """
+    if html_out is not None and Path(html_out).resolve() == Path(out).resolve():
+        raise ConfigError(f"{opt('out')} and {opt('html_out')} name the same file: {out}")
     sources = {f"{kind}:{name}": path for kind, named in (("runs", runs), ("metrics", metrics or {}),
                                                           ("motifs", motifs or {})) for name, path in named.items()}
     with claim(out, sources), (claim(html_out, sources, param="html_out") if html_out else contextlib.nullcontext()):

@@ -23,7 +23,6 @@ import gzip
 import json
 import math
 import random
-import shutil
 import struct
 import zlib
 from collections.abc import Callable
@@ -363,7 +362,13 @@ class Call:
     args: list
     outputs: list = field(default_factory=list)   # paths the command may create (success only)
     check: Callable[[], None] | None = None        # validates a successful result
-    mentions: tuple = ()                           # fragments the Error line must contain
+    mentions: tuple = ()                           # fragments the Error line must contain (a tuple: any of them)
+
+    def _mention(self, v: Variant, stem: str) -> Call:
+        """An error about the bad file ``v`` (written as ``stem``.fa[.gz]) must name it."""
+        if v.expect == "error":
+            self.mentions = (*self.mentions, stem + (".fa.gz" if v.gz else ".fa"))
+        return self
 
 
 @dataclass(frozen=True)
@@ -612,16 +617,6 @@ def _fasta_cases(base: Base) -> None:
                                         ids=v.ids)._mention(v, "peaks"))
 
 
-def _mention(self: Call, v: Variant, stem: str) -> Call:
-    """An error about a bad file must name it."""
-    if v.expect == "error":
-        self.mentions = (*self.mentions, stem + (".fa.gz" if v.gz else ".fa"))
-    return self
-
-
-Call._mention = _mention
-
-
 # ---------------------------------------------------------------------------- label table cases
 
 
@@ -685,7 +680,7 @@ def _label_cases(base: Base) -> None:
         ("empty_cell", tsv(with_cell(classes, rc, 1, "")), "error"),
         ("nd", tsv(with_cell(classes, rc, 1, "n/d")), "error"),
         ("nan", tsv(with_cell(classes, rc, 1, "NaN")), "error"),
-        ("single_class", tsv([classes[0]] + [[row[0], "x"] for row in classes[1:]]), "error"),
+        ("single_class", tsv([classes[0]] + [[row[0], "x"] for row in classes[1:]]), "any"),  # a warning, by design
         ("class_with_one_member", tsv(with_cell(classes, rc, 1, "w")), "any"),
         ("missing_ids", tsv(classes[:-2]), "error"),
     ):
@@ -752,7 +747,7 @@ def _bed_cases(base: Base) -> None:
         "chromosome_case": (row(r, chrom="CHR1"), "error", None),
         "empty_chromosome": (row(r, chrom=""), "error", None),
         "past_chromosome_end": (row(r, chrom="chr1", start=chr1_len - 20, end=chr1_len + 20), "error", None),
-        "duplicate_lines": (text + tsv(bed[r:r + 2]), "error", None),
+        "duplicate_lines": (text + tsv(bed[r:r + 2]), "any", None),  # kept once, with a warning
         "empty": ("", "error", None),
         "only_comments": ("# nothing here\ntrack name=x\n", "error", None),
         "binary_junk": (junk("bed"), "error", None),
@@ -861,7 +856,7 @@ def _ts_cases(base: Base) -> None:
         ("unknown_gene", tsv(labels + [["g999", "early"]]), "error"),
         ("na", tsv(with_cell(labels, rl, 1, "NA")), "error"),
         ("empty_cell", tsv(with_cell(labels, rl, 1, "")), "error"),
-        ("single_class", tsv([labels[0]] + [[x[0], "early"] for x in labels[1:]]), "error"),
+        ("single_class", tsv([labels[0]] + [[x[0], "early"] for x in labels[1:]]), "any"),  # a warning, by design
         ("duplicate_gene", tsv(labels + [labels[4]]), "error"),
         ("subset_of_genes", tsv(labels[:-5]), "ok"),
     ):
@@ -895,7 +890,7 @@ def _table_cases(base: Base) -> None:
         ("na", tsv(with_cell(labels, rl, 1, "NA")), "error", []),
         ("empty_cell", tsv(with_cell(labels, rl, 1, "")), "error", []),
         ("duplicate_ids", tsv(labels + [labels[3]]), "error", []),
-        ("single_class", tsv([labels[0]] + [[x[0], "g0"] for x in labels[1:]]), "error", []),
+        ("single_class", tsv([labels[0]] + [[x[0], "g0"] for x in labels[1:]]), "any", []),  # a warning, by design
         ("half_classification", tsv([labels[0]] + [[x[0], ("0", "1", "0.5")[i % 3]] for i, x in
                                                     enumerate(labels[1:])]), "error", ["--task", "classification"]),
     ):
@@ -929,10 +924,12 @@ def _image_cases(base: Base) -> None:
         "text_pixel": (edit(r, lambda s: "abc," + s.split(",", 1)[1]), "error", []),
         "empty_pixel": (edit(r, lambda s: "," + s.split(",", 1)[1]), "error", []),
         "nan_pixel": (edit(r, lambda s: "nan," + s.split(",", 1)[1]), "error", []),
-        "fraction_label": (edit(r, lambda s: s.rsplit(",", 1)[0] + ",0.5"), "error", []),
+        "fraction_label_classification": (edit(r, lambda s: s.rsplit(",", 1)[0] + ",0.5"), "error",
+                                          ["--task", "classification"]),
+        "fraction_label_auto": (edit(r, lambda s: s.rsplit(",", 1)[0] + ",0.5"), "any", []),
         "na_label": (edit(r, lambda s: s.rsplit(",", 1)[0] + ",NA"), "error", []),
         "empty_label": (edit(r, lambda s: s.rsplit(",", 1)[0] + ","), "error", []),
-        "single_class": ("\n".join(s.rsplit(",", 1)[0] + ",0" for s in rows) + "\n", "error", []),
+        "single_class": ("\n".join(s.rsplit(",", 1)[0] + ",0" for s in rows) + "\n", "any", []),  # a warning
         "empty": ("", "error", []),
         "binary_junk": (junk("images"), "error", []),
         "not_square": ("\n".join(",".join(s.split(",")[4:]) for s in rows) + "\n", "error", []),
@@ -961,11 +958,12 @@ def _image_cases(base: Base) -> None:
         ("length_mismatch", npz(x=x, y=y[:-3]), "error"),
         ("nan_pixel", npz(x=xf_nan, y=y), "error"),
         ("fraction_labels", npz(x=x, y=y + 0.5), "error"),
+        ("na_labels", npz(x=x, y=np.array([str(v) for v in y[:-1]] + ["NA"])), "error"),
         ("junk", junk("npz"), "error"),
         ("truncated", npz(x=x, y=y)[:300], "error"),
     ):
-        add(f"train-images-npz-{name}", expect, lambda c, content=content, expect=expect:
-            img(c, "digits.npz", content, expect))
+        add(f"train-images-npz-{name}", expect, lambda c, content=content, expect=expect, name=name:
+            img(c, "digits.npz", content, expect, ["--task", "classification"] if name == "fraction_labels" else []))
 
     def idx(a: np.ndarray) -> bytes:
         return struct.pack(">BBBB", 0, 0, 0x08, a.ndim) + b"".join(struct.pack(">I", d) for d in a.shape) + a.tobytes()
@@ -986,77 +984,142 @@ def _image_cases(base: Base) -> None:
 # ---------------------------------------------------------------------------- YAML configs
 
 
+#: The tiny settings a dict-based config case starts from (no command-line flag overrides them).
+CONFIG_BASE = {"model_args": {"n_filters": 4, "filter_width": 5, "hidden": 4},
+               "train": {"epochs": 1, "batch_size": 16}, "seed": 0, "device": "cpu"}
+
+
+def merged(base: dict, patch: dict) -> dict:
+    """``base`` deep-updated with ``patch``."""
+    out = dict(base)
+    for k, v in patch.items():
+        out[k] = merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+#: Config values that do not fit: case name -> (patch of CONFIG_BASE, what the error must name).
+CONFIG_PATCHES = {
+    "unknown_top_key": ({"epochz": 3}, "epochz"),
+    "top_level_epochs_0": ({"epochs": 0}, "epochs"),
+    "top_level_dropout_1_5": ({"dropout": 1.5}, "dropout"),
+    "unknown_model_arg": ({"model_args": {"n_filterz": 4}}, "n_filterz"),
+    "unknown_train_key": ({"train": {"epocs": 1}}, "epocs"),
+    "unknown_data_key": ({"data": {"lenght": 40}}, "lenght"),
+    "n_filters_negative": ({"model_args": {"n_filters": -3}}, "n_filters"),
+    "n_filters_zero": ({"model_args": {"n_filters": 0}}, "n_filters"),
+    "n_filters_string": ({"model_args": {"n_filters": "four"}}, "n_filters"),
+    "n_filters_float": ({"model_args": {"n_filters": 4.5}}, "n_filters"),
+    "n_filters_bool": ({"model_args": {"n_filters": True}}, "n_filters"),
+    "n_filters_list": ({"model_args": {"n_filters": [4, 4]}}, "n_filters"),
+    "filter_width_zero": ({"model_args": {"filter_width": 0}}, "filter_width"),
+    "hidden_negative": ({"model_args": {"hidden": -1}}, "hidden"),
+    "dropout_1_5": ({"model_args": {"dropout": 1.5}}, "dropout"),
+    "dropout_negative": ({"model_args": {"dropout": -0.1}}, "dropout"),
+    "dropout_string": ({"model_args": {"dropout": "half"}}, "dropout"),
+    "pool_unknown": ({"model_args": {"pool": "median"}}, "pool"),
+    "model_args_list": ({"model_args": [4, 5, 4]}, "model_args"),
+    "model_args_string": ({"model_args": "small"}, "model_args"),
+    "train_is_list": ({"train": [1, 2]}, "train"),
+    "data_is_string": ({"data": "dna"}, "data"),
+    "epochs_0": ({"train": {"epochs": 0}}, "epochs"),
+    "epochs_negative": ({"train": {"epochs": -2}}, "epochs"),
+    "epochs_string": ({"train": {"epochs": "ten"}}, "epochs"),
+    "epochs_float": ({"train": {"epochs": 1.5}}, "epochs"),
+    "epochs_bool": ({"train": {"epochs": True}}, "epochs"),
+    "batch_size_0": ({"train": {"batch_size": 0}}, ("batch_size", "batch size")),
+    "batch_size_string": ({"train": {"batch_size": "big"}}, ("batch_size", "batch size")),
+    "lr_negative": ({"train": {"lr": -0.01}}, ("lr", "learning rate")),
+    "lr_string": ({"train": {"lr": "fast"}}, ("lr", "learning rate")),
+    "patience_negative": ({"train": {"patience": -1}}, "patience"),
+    "monitor_unknown": ({"train": {"monitor": "f1"}}, "monitor"),
+    "rc_augment_string": ({"train": {"rc_augment": "maybe"}}, ("rc_augment", "rc augment")),
+    "weight_decay_negative": ({"train": {"weight_decay": -1}}, ("weight_decay", "weight decay")),
+    "valid_fraction_1": ({"data": {"valid_fraction": 1.0}}, ("valid_fraction", "valid fraction")),
+    "fractions_sum_over_1": ({"data": {"valid_fraction": 0.6, "test_fraction": 0.6}}, "fraction"),
+    "alphabet_unknown": ({"data": {"alphabet": "klingon"}}, "alphabet"),
+    "unknown_value_mode": ({"data": {"unknown": "random"}}, "unknown"),
+    "length_negative": ({"data": {"length": -40}}, "length"),
+    "length_string": ({"data": {"length": "long"}}, "length"),
+    "max_length_0": ({"data": {"max_length": 0}}, ("max_length", "max length")),
+    "model_unknown": ({"model": "transformerz"}, "transformerz"),
+    "model_is_list": ({"model": ["deepbind"]}, "model"),
+    "kind_mismatch": ({"kind": "image", "model": "lenet", "model_args": None}, "image"),
+    "kind_unknown": ({"kind": "audio"}, "audio"),
+    "seed_string": ({"seed": "lucky"}, "seed"),
+    "seed_float": ({"seed": 1.5}, "seed"),
+    "device_unknown": ({"device": "tpu"}, "tpu"),
+    "args_of_other_model": ({"model_args": {"rnn_hidden": 4}}, "rnn_hidden"),
+}
+
+
 def _config_cases(base: Base) -> None:
-    def cfg(c, text, mention=None, inputs=None, name="bad.yaml"):
-        path = c.put(name, text)
-        inputs = inputs or ["--positives", c.copy("pos.fa"), "--negatives", c.copy("neg.fa")]
-        call = train_call(c, inputs, config=None, extra=["--config", path], names=["pos"])
+    import yaml
+
+    def posneg(c):
+        return ["--positives", c.copy("pos.fa"), "--negatives", c.copy("neg.fa")]
+
+    def raw(c, text, mention=None, inputs=None):
+        """A config file of ``text``; the tiny settings come from the command line."""
+        path = c.put("bad.yaml", text)
+        call = train_call(c, inputs or posneg(c), config=None, extra=["--config", path], names=["pos"])
         return _with_mentions(call, *((mention,) if mention else ()))
 
-    m = "model_args:\n  n_filters: 4\n  filter_width: 5\n  hidden: 4\n"
-    invalid = {
+    def patched(c, patch, mention):
+        """The tiny config with ``patch`` applied; only --quiet on the command line, so the value counts."""
+        path = c.put("bad.yaml", yaml.safe_dump(merged(CONFIG_BASE, patch), sort_keys=False))
+        out = c.out / "run"
+        call = Call(["train", *posneg(c), "--config", path, "--quiet", "--out", out], [out],
+                    check=lambda: check_run(out, ["pos"]))
+        return _with_mentions(call, mention) if mention else call
+
+    for name, (text, mention) in {
         "invalid_yaml": ("model_args: {n_filters: 4\n", "bad.yaml"),
         "tab_indentation": ("model_args:\n\tn_filters: 4\n", "bad.yaml"),
         "list_at_top_level": ("- n_filters: 4\n- hidden: 4\n", "bad.yaml"),
         "scalar_at_top_level": ("deepbind\n", "bad.yaml"),
         "binary_junk": (junk("yaml"), "bad.yaml"),
-        "unknown_top_key": (m + "epochz: 3\n", "epochz"),
-        "unknown_model_arg": (m.replace("hidden: 4", "hidden: 4\n  n_filterz: 4"), "n_filterz"),
-        "unknown_train_key": (m + "train:\n  epocs: 1\n", "epocs"),
-        "unknown_data_key": (m + "data:\n  lenght: 40\n", "lenght"),
-        "n_filters_negative": ("model_args: {n_filters: -3, filter_width: 5, hidden: 4}\n", "n_filters"),
-        "n_filters_zero": ("model_args: {n_filters: 0, filter_width: 5, hidden: 4}\n", "n_filters"),
-        "n_filters_string": ("model_args: {n_filters: four, filter_width: 5, hidden: 4}\n", "n_filters"),
-        "n_filters_float": ("model_args: {n_filters: 4.5, filter_width: 5, hidden: 4}\n", "n_filters"),
-        "n_filters_bool": ("model_args: {n_filters: true, filter_width: 5, hidden: 4}\n", "n_filters"),
-        "n_filters_list": ("model_args: {n_filters: [4, 4], filter_width: 5, hidden: 4}\n", "n_filters"),
-        "filter_width_zero": ("model_args: {n_filters: 4, filter_width: 0, hidden: 4}\n", "filter_width"),
-        "hidden_negative": ("model_args: {n_filters: 4, filter_width: 5, hidden: -1}\n", "hidden"),
-        "dropout_1_5": (m + "  dropout: 1.5\n", "dropout"),
-        "dropout_negative": (m + "  dropout: -0.1\n", "dropout"),
-        "pool_unknown": (m + "  pool: median\n", "pool"),
-        "model_args_list": ("model_args: [4, 5, 4]\n", "model_args"),
-        "model_args_string": ("model_args: small\n", "model_args"),
-        "train_is_list": (m + "train: [1, 2]\n", "train"),
-        "epochs_0": (m + "train:\n  epochs: 0\n", "epochs"),
-        "epochs_negative": (m + "train:\n  epochs: -2\n", "epochs"),
-        "epochs_string": (m + "train:\n  epochs: ten\n", "epochs"),
-        "epochs_float": (m + "train:\n  epochs: 1.5\n", "epochs"),
-        "batch_size_0": (m + "train:\n  batch_size: 0\n", "batch"),
-        "lr_negative": (m + "train:\n  lr: -0.01\n", "lr"),
-        "lr_string": (m + "train:\n  lr: fast\n", "lr"),
-        "patience_negative": (m + "train:\n  patience: -1\n", "patience"),
-        "monitor_unknown": (m + "train:\n  monitor: f1\n", "monitor"),
-        "weight_decay_negative": (m + "train:\n  weight_decay: -1\n", "weight"),
-        "valid_fraction_1": (m + "data:\n  valid_fraction: 1.0\n", "valid"),
-        "fractions_sum_over_1": (m + "data:\n  valid_fraction: 0.6\n  test_fraction: 0.6\n", "fraction"),
-        "alphabet_unknown": (m + "data:\n  alphabet: klingon\n", "alphabet"),
-        "unknown_value_mode": (m + "data:\n  unknown: random\n", "unknown"),
-        "length_negative": (m + "data:\n  length: -40\n", "length"),
-        "model_unknown": ("model: transformerz\n" + m, "transformerz"),
-        "kind_mismatch": ("kind: image\nmodel: lenet\n", "image"),
-        "seed_string": (m + "seed: lucky\n", "seed"),
-        "device_unknown": (m + "device: tpu\n", "tpu"),
-        "args_of_other_model": ("model_args: {rnn_hidden: 4}\n", "rnn_hidden"),
-    }
-    for name, (text, mention) in invalid.items():
-        add(f"config-{name}", "error", lambda c, text=text, mention=mention: cfg(c, text, mention))
+        "latin1_text": ("# caf\xe9\nmodel_args: {n_filters: 4}\n".encode("latin-1"), "bad.yaml"),
+    }.items():
+        add(f"config-{name}", "error", lambda c, text=text, mention=mention: raw(c, text, mention))
+
+    for name, (patch, mention) in CONFIG_PATCHES.items():
+        if patch.get("model_args", 0) is None:
+            patch = {k: v for k, v in patch.items() if k != "model_args"}
+            add(f"config-{name}", "error", lambda c, patch=patch, mention=mention: _no_model_args(
+                patched(c, patch, mention)))
+        else:
+            add(f"config-{name}", "error", lambda c, patch=patch, mention=mention: patched(c, patch, mention))
+    add("config-valid", "ok", lambda c: patched(c, {}, None))
+    # null means "the default" in the recipes (data.length: null), so a null argument may take the default
+    add("config-n_filters_null", "any", lambda c: patched(c, {"model_args": {"n_filters": None}}, None))
     add("config-missing_file", "error", lambda c: _with_mentions(
-        train_call(c, ["--positives", c.copy("pos.fa"), "--negatives", c.copy("neg.fa")], config=None,
-                   extra=["--config", c.inp / "nope.yaml"]), "nope.yaml"))
+        train_call(c, posneg(c), config=None, extra=["--config", c.inp / "nope.yaml"]), "nope.yaml"))
+    m = "model_args:\n  n_filters: 4\n  filter_width: 5\n  hidden: 4\n"
     for name, text in (("empty_file", ""), ("comments_only", "# nothing\n"), ("null_model_args", "model_args:\n"),
                        ("duplicate_keys", m + "seed: 1\nseed: 2\n")):
-        add(f"config-{name}", "any", lambda c, text=text: cfg(c, text))
-    add("config-valid", "ok", lambda c: cfg(c, m))
+        add(f"config-{name}", "any", lambda c, text=text: raw(c, text))
     # other kinds' model arguments
     for name, text, inputs in (
         ("timeseries_rnn_hidden_negative", "kind: timeseries\nmodel: lstm\nmodel_args: {rnn_hidden: -4}\n", "ts"),
+        ("timeseries_pool_unknown", "kind: timeseries\nmodel: lstm\nmodel_args: {rnn_hidden: 4, pool: top}\n", "ts"),
         ("table_hidden_negative", "kind: table\nmodel: mlp\nmodel_args: {hidden: [-4]}\n", "table"),
         ("table_dropout_1_5", "kind: table\nmodel: mlp\nmodel_args: {hidden: [4], dropout: 1.5}\n", "table"),
         ("image_dropout_1_5", "kind: image\nmodel: mlp\nmodel_args: {hidden: [4], dropout: 1.5}\n", "image"),
         ("image_lenet_kernel_zero", "kind: image\nmodel: lenet\nmodel_args: {kernel_size: 0}\n", "image"),
+        ("image_model_for_table", "kind: table\nmodel: lenet\n", "table"),
     ):
-        add(f"config-{name}", "error", lambda c, text=text, inputs=inputs: cfg(c, text, inputs=_inputs_of(c, inputs)))
+        add(f"config-{name}", "error", lambda c, text=text, inputs=inputs: raw(c, text, inputs=_inputs_of(c, inputs)))
+
+
+def _no_model_args(call: Call) -> Call:
+    """Drop the tiny model_args of a patched config (for a config naming another kind's model)."""
+    import yaml
+
+    path = Path(call.args[call.args.index("--config") + 1])
+    cfg = yaml.safe_load(path.read_text())
+    cfg.pop("model_args", None)
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return call
 
 
 def _inputs_of(c, kind: str) -> list:
@@ -1073,11 +1136,13 @@ def _inputs_of(c, kind: str) -> list:
 # ---------------------------------------------------------------------------- option values
 
 
-def _option_cases(base: Base) -> None:
-    pos_ids = [r for r, _ in base.pos]
-    posneg = lambda c: ["--positives", c.copy("pos.fa"), "--negatives", c.copy("neg.fa")]  # noqa: E731
+def _posneg(c) -> list:
+    return ["--positives", c.copy("pos.fa"), "--negatives", c.copy("neg.fa")]
 
-    # train: outputs that are inputs, odd option values, missing / conflicting inputs
+
+def _option_cases(base: Base) -> None:
+    """Train: outputs that are inputs, odd option values, missing / conflicting inputs."""
+    posneg = _posneg
     add("train-out-is-positives", "error", lambda c: train_call(c, posneg(c), out=c.inp / "pos.fa"))
     add("train-out-is-positives-overwrite", "error",
         lambda c: train_call(c, posneg(c), out=c.inp / "pos.fa", extra=["--overwrite"]))
@@ -1132,13 +1197,15 @@ def _option_cases(base: Base) -> None:
     add("train-resume-missing", "error", lambda c: Call(["train", "--resume", c.out / "never"], []))
     add("train-no-out", "error", lambda c: Call(["train", *posneg(c), *TRAIN], []))
 
-    # predict
+
+def _predict_cases(base: Base) -> None:
+    pos_ids = [r for r, _ in base.pos]
     add("predict-valid", "ok", lambda c: predict_call(c, c.run("seq"), ["--fasta", c.copy("pos.fa")], ids=pos_ids))
     add("predict-model-pt-path", "ok", lambda c: predict_call(c, c.run("seq") / "model.pt",
                                                                 ["--fasta", c.copy("pos.fa")], ids=pos_ids))
     add("predict-multilabel-run", "ok", lambda c: predict_call(c, c.run("multi"), ["--fasta", c.copy("pos.fa")],
                                                                  ids=pos_ids))
-    add("predict-out-is-fasta", "error", lambda c: _out_is(c, "fasta"))
+    add("predict-out-is-fasta", "error", lambda c: _out_is(c))
     add("predict-out-is-model-pt", "error", lambda c: predict_call(c, (run := c.run("seq")), [
         "--fasta", c.copy("pos.fa")], out=run / "model.pt"))
     add("predict-out-is-run-folder", "error", lambda c: predict_call(c, (run := c.run("seq")), [
@@ -1180,7 +1247,9 @@ def _option_cases(base: Base) -> None:
     add("predict-image-run-other-size", "error", lambda c: predict_call(c, c.run("image"), [
         "--images", c.put("small.csv", image_csv(base.images[:, :4, :4], base.image_labels))]))
 
-    # evaluate
+
+def _evaluate_cases(base: Base) -> None:
+    posneg = _posneg
     n_all = len(base.pos) + len(base.neg)
     add("evaluate-valid", "ok", lambda c: evaluate_call(c, c.run("seq"), posneg(c), n=n_all))
     add("evaluate-negatives-shuffle", "ok", lambda c: evaluate_call(
@@ -1218,7 +1287,10 @@ def _option_cases(base: Base) -> None:
         "--images", c.put("digits.csv", image_csv(base.images, ["NA" if i == 3 else v for i, v in
                                                                 enumerate(base.image_labels)]))]))
 
-    # motifs
+
+def _interpret_cases(base: Base) -> None:
+    """motifs and attribute."""
+    pos_ids = [r for r, _ in base.pos]
     add("motifs-valid", "ok", lambda c: motifs_call(c, c.run("seq"), c.copy("pos.fa")))
     add("motifs-out-is-run-overwrite", "error", lambda c: motifs_call(c, (run := c.run("seq")), c.copy("pos.fa"),
                                                                        extra=["--overwrite"], out=run))
@@ -1243,7 +1315,7 @@ def _option_cases(base: Base) -> None:
         c, c.run("multi"), c.copy("seqs.fa"), extra=["--labels", c.put("labels.tsv", tsv(base.labels + [
             ["s999", 1, 1]]))]))
 
-    # attribute
+
     add("attribute-valid-ism", "ok", lambda c: attribute_call(c, c.run("seq"), c.copy("pos.fa"), pos_ids,
                                                               extra=["--methods", "saliency,ism"]))
     add("attribute-out-is-run-overwrite", "error", lambda c: attribute_call(
@@ -1261,7 +1333,9 @@ def _option_cases(base: Base) -> None:
                                                                                    pos_ids))
     add("attribute-image-run", "error", lambda c: attribute_call(c, c.run("image"), c.copy("pos.fa"), pos_ids))
 
-    # prepare
+
+def _prepare_cases(base: Base) -> None:
+    pos_ids = [r for r, _ in base.pos]
     posshuf = lambda c: ["--positives", c.copy("pos.fa"), "--negatives", "shuffle"]  # noqa: E731
     add("prepare-valid", "ok", lambda c: prepare_call(c, posshuf(c), ids=pos_ids))
     add("prepare-out-positives-is-positives", "error", lambda c: prepare_call(c, posshuf(c),
@@ -1301,7 +1375,50 @@ def _option_cases(base: Base) -> None:
             c, ["--table", c.put("seqs.tsv", content), "--label-column", "bound"], n_pos=12 if expect == "ok" else None),
             *(("seqs.tsv",) if expect == "error" else ())))
 
-    # summarize
+
+def _more_option_cases(base: Base) -> None:
+    """Outputs inside an input folder (the run directory: allowed while no input changes); array-kind options."""
+    posneg = _posneg
+    pos_ids = [r for r, _ in base.pos]
+    n_all = len(base.pos) + len(base.neg)
+    add("evaluate-out-inside-run-folder", "any", lambda c: evaluate_call(
+        c, (run := c.run("seq")), posneg(c), n=n_all, out=run / "external.json"))
+    add("motifs-out-inside-run-folder", "any", lambda c: motifs_call(c, (run := c.run("seq")), c.copy("pos.fa"),
+                                                                     out=run / "motifs"))
+    add("attribute-out-inside-run-folder", "any", lambda c: attribute_call(c, (run := c.run("seq")), c.copy("pos.fa"),
+                                                                           pos_ids, out=run / "attr"))
+
+    # option values of the array kinds
+    ts_in = lambda c: ["--timeseries", c.copy("expr.tsv"), "--conditions", c.copy("conditions.tsv"),  # noqa: E731
+                       "--labels", c.copy("ts_labels.tsv")]
+    for name, opts in (("series_unknown", ["--series", "a,zzz"]), ("time_points_0", ["--time-points", "0"]),
+                       ("time_points_negative", ["--time-points", "-3"]),
+                       ("standardize_unknown", ["--standardize", "zscore"]),
+                       ("image_shape_on_timeseries", ["--image-shape", "8x8"])):
+        add(f"train-timeseries-option-{name}", "error", lambda c, opts=opts: train_call(
+            c, ts_in(c), config="ts.yaml", extra=opts))
+    for name, opts in (("image_shape_zero", ["--image-shape", "0x8"]), ("image_shape_text", ["--image-shape", "big"]),
+                       ("image_shape_negative", ["--image-shape", "-8x-8"]),
+                       ("standardize_unknown", ["--standardize", "feature"])):
+        add(f"train-images-option-{name}", "error", lambda c, opts=opts: train_call(
+            c, ["--images", c.copy("digits.csv")], config="image.yaml", extra=opts))
+    add("train-table-option-standardize_unknown", "error", lambda c: train_call(
+        c, ["--table", c.copy("features.tsv"), "--labels", c.copy("table_labels.tsv")], config="table.yaml",
+        extra=["--standardize", "channel"]))
+    add("evaluate-timeseries-run-labels-na", "error", lambda c: _with_mentions(evaluate_call(
+        c, c.run("ts"), ["--timeseries", c.copy("expr.tsv"), "--conditions", c.copy("conditions.tsv"),
+                         "--labels", c.put("ts_labels.tsv", tsv(with_cell(base.ts_labels, 5, 1, "NA")))]),
+        "ts_labels.tsv"))
+    add("evaluate-timeseries-run-valid", "ok", lambda c: evaluate_call(
+        c, c.run("ts"), ["--timeseries", c.copy("expr.tsv"), "--conditions", c.copy("conditions.tsv"),
+                         "--labels", c.copy("ts_labels.tsv")], n=N_GENES))
+    add("predict-image-run-npz-without-x", "error", lambda c: predict_call(c, c.run("image"), [
+        "--images", c.put("digits.npz", _npz(y=base.image_labels))]))
+    add("predict-image-run-npz-valid", "ok", lambda c: predict_call(c, c.run("image"), [
+        "--images", c.put("digits.npz", _npz(x=base.images))], n=N_IMAGES))
+
+
+def _summarize_cases(base: Base) -> None:
     add("summarize-valid", "ok", lambda c: _summarize(c, lambda run, mot: [
         "--run", f"a={run}", "--motifs", f"a={mot}", "--run", f"b={c.run('multi')}"], rows=2))
     add("summarize-out-is-metrics-json", "error", lambda c: _summarize(
@@ -1328,6 +1445,14 @@ def _option_cases(base: Base) -> None:
         "--run", f"a={run}", "--motifs", f"a={_put_in(mot, 'matches.tsv', junk('matches'))}"]))
     add("summarize-run-metrics-junk", "error", lambda c: _summarize(c, lambda run, mot: [
         "--run", f"a={_put_in(run, 'metrics.json', b'[1, 2')}"]))
+
+
+def _npz(**arrays) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
 
 
 def _rm(path: Path) -> Path:
@@ -1361,7 +1486,7 @@ def _db(c, text) -> Call:
     return _with_mentions(call, "mine.meme")
 
 
-def _out_is(c, which) -> Call:
+def _out_is(c) -> Call:
     f = c.copy("pos.fa")
     return predict_call(c, c.run("seq"), ["--fasta", f], out=f)
 
@@ -1426,7 +1551,8 @@ def build_cases(base: Base) -> list[Case]:
     """Fill :data:`CASES` from the base data (idempotent)."""
     if not CASES:
         for part in (_fasta_cases, _label_cases, _bed_cases, _ts_cases, _table_cases, _image_cases,
-                     _config_cases, _option_cases):
+                     _config_cases, _option_cases, _predict_cases, _evaluate_cases, _interpret_cases,
+                     _prepare_cases, _more_option_cases, _summarize_cases):
             part(base)
     return CASES
 

@@ -60,7 +60,10 @@ def test_labels_regression_auto_and_forced(tmp_path):
     with pytest.raises(InputError, match=re.escape("line 2, column 'count': expected 0 or 1, found '2'")):
         read_labels(ints, ["a", "b"])
     assert read_labels(ints, ["a", "b"], task="regression").task_type == "regression"
-    assert read_labels(path, ["a", "b", "c"], task="classification").task_type == "multiclass"
+    # issue 12: numbers with fractions are never class names, even when classification is asked for
+    with pytest.raises(InputError, match=re.escape("line 2, column 'kd': expected a class label (a name or a whole "
+                                                   "number), found '0.25'; numeric targets need task regression")):
+        read_labels(path, ["a", "b", "c"], task="classification")
 
 
 def test_labels_allow_unlabelled(tmp_path):

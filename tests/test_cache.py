@@ -4,6 +4,8 @@ token cache (seqnet.cache) and encode.fit_flat."""
 from __future__ import annotations
 
 import gzip
+import os
+import re
 
 import numpy as np
 import pytest
@@ -155,3 +157,57 @@ def test_train_reads_through_the_cache_with_identical_results(sim, tiny_config, 
     second = cli(*args, "--out", tmp_path / "b")
     assert second.exit_code == 0, second.output
     assert (tmp_path / "a" / "metrics.json").read_text() == (tmp_path / "b" / "metrics.json").read_text()
+
+
+def test_cache_rewrite_with_same_size_and_old_mtime_gives_the_new_tokens(tmp_path, cache_root):
+    """The key is the content: a same-size rewrite with the old modification time is seen."""
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nACGT\n>b\nGGNN\n")
+    st = path.stat()
+    cache.fasta_tokens(path, DNA, min_bytes=0)
+    assert isinstance(cache.fasta_tokens(path, DNA, min_bytes=0)[1], np.memmap)
+    path.write_text(">a\nTTTT\n>c\nCCAA\n")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert path.stat().st_size == st.st_size and path.stat().st_mtime_ns == st.st_mtime_ns
+    ids, tokens, lengths = cache.fasta_tokens(path, DNA, min_bytes=0)
+    assert ids == ["a", "c"] and lengths.tolist() == [4, 4]
+    np.testing.assert_array_equal(tokens, encode("TTTTCCAA", DNA))
+    assert len(list(cache_root.iterdir())) == 2
+
+
+def test_cache_entry_is_keyed_by_the_bytes_parsed(tmp_path, cache_root, monkeypatch):
+    """A file rewritten between hashing and reading: its tokens go under the new content's key."""
+    from seqnet.io import fasta
+
+    path = tmp_path / "x.fa"
+    path.write_text(">a\nACGT\n")
+    old_key = cache.cache_key(path, DNA)
+    read_raw = fasta.read_raw
+
+    def rewritten_first(p):
+        path.write_text(">a\nGGGG\n")
+        return read_raw(p)
+
+    monkeypatch.setattr(fasta, "read_raw", rewritten_first)
+    ids, tokens, _ = cache.fasta_tokens(path, DNA, min_bytes=0)
+    np.testing.assert_array_equal(tokens, encode("GGGG", DNA))
+    assert [p.name for p in cache_root.iterdir()] == [cache.bytes_key(b">a\nGGGG\n", DNA)] != [old_key]
+
+
+def test_fast_reader_splits_ids_like_the_careful_reader(tmp_path):
+    """A no-break space ends an id in read_fasta (str.split); the fast reader agrees."""
+    path = tmp_path / "x.fa"
+    path.write_bytes(">a\u00a0desc\nACGT\n>b\u2003x\nGG\n".encode())
+    assert read_fasta(path)[0] == ["a", "b"]
+    assert read_fasta_tokens(path, DNA)[0] == ["a", "b"]
+
+
+def test_fast_reader_refuses_an_indented_first_header_like_the_careful_reader(tmp_path):
+    path = tmp_path / "x.fa"
+    path.write_text("\n  >a\nACGT\n")
+    with pytest.raises(InputError, match=re.escape(f"{path}: line 2: expected a FASTA header starting with '>'")):
+        read_fasta(path)
+    with pytest.raises(InputError, match=re.escape(f"{path}: line 2: expected a FASTA header starting with '>'")):
+        read_fasta_tokens(path, DNA)
+    path.write_text("\n \t\n>a\nACGT\n")  # blank lines before the header are fine
+    assert read_fasta_tokens(path, DNA)[0] == ["a"]

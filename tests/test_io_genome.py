@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import os
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from conftest import write
 from seqnet.errors import ConfigError, InputError
 from seqnet.io.fasta import parse_coordinate_id
 from seqnet.io.genome import (
@@ -93,6 +95,16 @@ def test_read_bed(tmp_path):
         Interval("chr1", 30, 40, "spaced", 7),
     ]
     assert ivs[1].id == "chr2:0-5"
+
+
+def test_read_bed_keeps_sequences_named_like_track_lines(tmp_path):
+    """Only the words ``track`` / ``browser`` start a header line: ``trackA`` is a sequence."""
+    path = write(tmp_path / "p.bed", "track\ttype=bed\ntrackA\t5\t9\nbrowser2\t1\t3\nbrowser\nchr1\t1\t2\n")
+    assert read_bed(path) == [
+        Interval("trackA", 5, 9, None, 2),
+        Interval("browser2", 1, 3, None, 3),
+        Interval("chr1", 1, 2, None, 5),
+    ]
 
 
 def test_read_bed_gzip(tmp_path):
@@ -245,6 +257,174 @@ def test_open_genome_ragged_lines_and_duplicates(tmp_path, cache):
     dup.write_text(">chr1\nACGT\n>chr1 again\nACGT\n")
     with pytest.raises(InputError, match=re.escape(f"{dup}: duplicate sequence name 'chr1'")):
         open_genome(dup)
+
+
+# ----------------------------------------------------------------------------- stale indexes
+
+
+EDITS = {
+    "shorter": lambda s: {**s, "chr1": s["chr1"][:4000]},
+    "renamed": lambda s: {"chrX" if k == "chr1" else k: v for k, v in s.items()},
+    "rewrapped": None,  # same sequences, 61 bases a line
+    "same-size": lambda s: {"chr1": s["chr1"][:-60], "chr2": s["chr1"][-60:] + s["chr2"], "chrM": s["chrM"]},
+}
+
+
+def _edit(path: Path, seqs: dict[str, str], edit: str) -> dict[str, str]:
+    """Rewrite the genome in place; return its new sequences."""
+    new = seqs if EDITS[edit] is None else EDITS[edit](seqs)
+    path.write_text(_fasta_text(new, width=61 if edit == "rewrapped" else 60))
+    return new
+
+
+def _check_reads(genome, seqs: dict[str, str]) -> None:
+    assert chrom_sizes(genome) == {k: len(v) for k, v in seqs.items()}
+    for name, seq in seqs.items():
+        assert genome[name][:] == seq
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_open_genome_rebuilds_a_stale_fai_that_looks_newer(genome_path, genome_seqs, cache, edit):
+    open_genome(genome_path)
+    fai = Path(f"{genome_path}.fai")
+    size = genome_path.stat().st_size
+    new = _edit(genome_path, genome_seqs, edit)
+    if edit == "same-size":
+        assert genome_path.stat().st_size == size
+    later = genome_path.stat().st_mtime_ns + 10**9
+    os.utime(fai, ns=(later, later))  # the old index looks newer than the edited genome
+    genome = open_genome(genome_path)
+    _check_reads(genome, new)
+    assert fai.stat().st_mtime_ns != later  # rebuilt in place
+    assert not cache.exists()
+
+
+def test_open_genome_keeps_a_current_fai(genome_path, genome_seqs, cache):
+    """Changed bases on the same lines leave the index right: it is reused, not rebuilt."""
+    open_genome(genome_path)
+    fai = Path(f"{genome_path}.fai")
+    new = {**genome_seqs, "chr2": genome_seqs["chr2"][::-1]}
+    genome_path.write_text(_fasta_text(new))
+    earlier = genome_path.stat().st_mtime_ns
+    os.utime(fai, ns=(earlier, earlier))
+    _check_reads(open_genome(genome_path), new)
+    assert fai.stat().st_mtime_ns == earlier
+
+
+def test_open_genome_stale_fai_in_read_only_folder_goes_to_the_cache(genome_path, genome_seqs, cache):
+    open_genome(genome_path)
+    fai = Path(f"{genome_path}.fai")
+    old = fai.read_bytes()
+    new = _edit(genome_path, genome_seqs, "renamed")
+    later = genome_path.stat().st_mtime_ns + 10**9
+    os.utime(fai, ns=(later, later))
+    folder = _readonly(genome_path.parent)
+    try:
+        _check_reads(open_genome(genome_path), new)
+        assert fai.read_bytes() == old  # the read-only folder is left alone
+        assert len(list((cache / "fai").glob("genome.fa.*.fai"))) == 1
+    finally:
+        folder.chmod(0o755)
+
+
+def test_open_genome_rebuilds_a_stale_fai_in_the_cache(genome_path, genome_seqs, cache):
+    """Same path, size and modification time (the cache name's key): the content decides."""
+    folder = _readonly(genome_path.parent)
+    try:
+        open_genome(genome_path)
+    finally:
+        folder.chmod(0o755)
+    cached = list((cache / "fai").glob("genome.fa.*.fai"))
+    assert len(cached) == 1
+    st = genome_path.stat()
+    new = _edit(genome_path, genome_seqs, "same-size")
+    assert genome_path.stat().st_size == st.st_size
+    os.utime(genome_path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    folder = _readonly(genome_path.parent)
+    try:
+        genome = open_genome(genome_path)
+    finally:
+        folder.chmod(0o755)
+    assert list((cache / "fai").glob("genome.fa.*.fai")) == cached  # the same entry, rebuilt
+    _check_reads(genome, new)
+    assert not Path(f"{genome_path}.fai").exists()
+
+
+def test_open_genome_rebuilds_stale_bgzip_indexes(tmp_path, genome_seqs, cache):
+    from Bio import bgzf
+
+    path = tmp_path / "genome.fa.gz"
+
+    def write(seqs):
+        with bgzf.BgzfWriter(str(path), "wb") as fh:
+            fh.write(_fasta_text(seqs).encode())
+
+    write(genome_seqs)
+    open_genome(path)
+    new = EDITS["same-size"](genome_seqs)
+    write(new)
+    later = path.stat().st_mtime_ns + 10**9
+    for index in (Path(f"{path}.fai"), Path(f"{path}.gzi")):
+        os.utime(index, ns=(later, later))
+    _check_reads(open_genome(path), new)
+
+
+def test_open_genome_refuses_an_index_it_cannot_make_match(genome_path, monkeypatch):
+    from seqnet.io import genome as genome_mod
+
+    monkeypatch.setattr(genome_mod, "index_problem", lambda genome: "no '>chr1' header line ends at byte 6")
+    with pytest.raises(InputError) as info:
+        open_genome(genome_path)
+    assert str(info.value) == (
+        f"{genome_path}: its rebuilt index {genome_path}.fai does not match the genome "
+        f"(no '>chr1' header line ends at byte 6)"
+    )
+
+
+BASE = ">chr1\nACGTAC\nACG\n>chr2\nAC\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (BASE, None),
+        (">chr1\nTTTTTT\nNNN\n>chr2\nGG\n\n\n", None),  # other bases, blank lines at the end
+        (">chr1\nACGTAC\nACGTAC\nA\n>chr2\nAC\n", "line 2 of 'chr1' is not 3 bases long at byte 13"),
+        (">chr1\nACGTAC\nACG\n>chr3\nAC\n", "no '>chr2' header line ends at byte 23"),
+        (">chr1\nACGTAC\nACG\n\n>chr2\nAC\n", "no '>chr2' header line ends at byte 23"),
+        (">chr1\nACGTA\nACGTA\n>chr2\nAC\n", "line 1 of 'chr1' is not 6 bases long at byte 6"),
+        (">chr1\nACGTAC\nACG\n>chr2\nACGT\n", "line 1 of 'chr2' is not 2 bases long at byte 23"),
+        (BASE + ">chr3\nA\n", "the file goes on after 'chr2', its last sequence"),
+    ],
+)
+def test_index_problem(tmp_path, text, problem):
+    """The index of BASE checked against the file rewritten as ``text``."""
+    import pyfaidx
+
+    from seqnet.io.genome import index_problem
+
+    path = write(tmp_path / "g.fa", BASE)
+    open_genome(path).close()
+    path.write_text(text)
+    later = path.stat().st_mtime_ns + 10**9
+    os.utime(f"{path}.fai", ns=(later, later))
+    with pyfaidx.Fasta(str(path), as_raw=True) as genome:
+        assert index_problem(genome) == problem
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n>chr1 x\r\nACGTAC\r\nACG\r\n\n>chr2\nAC",  # CRLF, blank lines, no final newline
+        ">chr1\nACGTAC\nACG\n>empty\n>chr2\nA\n",  # an empty sequence
+        ">chr1\n" + "ACGT" * 50 + "\n>chr2\n" + "AC\n" * 7 + "A\n",
+    ],
+)
+def test_index_problem_none_for_the_index_pyfaidx_builds(tmp_path, text):
+    from seqnet.io.genome import index_problem
+
+    with open_genome(write(tmp_path / "g.fa", text)) as genome:
+        assert index_problem(genome) is None
 
 
 # ----------------------------------------------------------------------------- recenter / extract

@@ -293,3 +293,22 @@ def test_real_deepbind_table_and_phase_labels():
     labels = read_labels(phase_path, phases.index.tolist(), ids_source="gene")
     assert labels.task_type == "multiclass"
     assert labels.names == ["G1", "G2/M", "M/G1", "S", "S/G2"]
+
+
+# ----------------------------------------------------------------------------- numbers that do not fit
+
+
+@pytest.mark.parametrize("cell", ["1e39", "-4e38"])
+def test_read_features_number_too_large_for_float32(tmp_path, cell):
+    """float32 would hold inf: an error naming the cell, not a silent infinity."""
+    from seqnet.io.tables import read_features
+
+    path = _write(tmp_path / "f.tsv", f"id\ta\tb\nr1\t1\t2\nr2\t3\t{cell}\n")
+    with pytest.raises(InputError) as info:
+        read_features(path)
+    assert str(info.value) == (
+        f"{path}: line 3, column 'b': {cell!r} is too large; expected a number between -3.4e38 and 3.4e38 "
+        f"(32-bit floats)"
+    )
+    ok = read_features(_write(tmp_path / "ok.tsv", "id\ta\nr1\t3e38\nr2\t1e-50\n"))
+    assert np.isfinite(ok.x).all() and ok.x[1, 0] == 0.0

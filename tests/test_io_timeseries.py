@@ -144,3 +144,10 @@ def test_error_no_time_course(tmp_path):
     with pytest.raises(InputError, match=re.escape("no series with at least 3 time points among the columns")):
         read_timeseries(expr, cond)
     assert read_timeseries(expr, cond, series=["x"]).x.shape == (1, 2, 1)  # named: used anyway
+
+
+def test_matrix_value_too_large_for_float32(tmp_path):
+    expr = write(tmp_path / "e.tsv", "gene\tt0\tt1\tt2\ng1\t0\t1e39\t2\n")
+    cond = write(tmp_path / "c.tsv", "condition\tseries\ttime\nt0\ts\t0\nt1\ts\t1\nt2\ts\t2\n")
+    with pytest.raises(InputError, match=re.escape(f"{expr}: line 2, column 't1': '1e39' is too large")):
+        read_timeseries(expr, cond)

@@ -92,7 +92,7 @@ def test_evaluate_out_equal_to_the_labels_is_refused(cli, run_dir, sim, tmp_path
 def test_predict_out_over_the_model_is_refused(cli, run_dir, sim):
     before = _digest(run_dir / "model.pt")
     _one_error(cli("predict", run_dir, "--fasta", sim.positives_fasta, "--out", run_dir / "model.pt"),
-               "is the --run input")
+               "the --run input")
     assert _digest(run_dir / "model.pt") == before
 
 
@@ -275,3 +275,28 @@ def test_fingerprints_are_content_not_time(tmp_path):
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size and time: only the content tells
     with pytest.raises(ConfigError, match="positives input .* changed since the run started"):
         check_unchanged(recorded, what="resume")
+
+
+@pytest.mark.parametrize("args, message", [
+    ("n_filters: -3", "Error: model 'deepbind': bad arguments (n_filters must be an integer >= 1, got -3)"),
+    ("dropout: 1.5", "Error: model 'deepbind': bad arguments (dropout must be a number in [0.0, 1.0), got 1.5)"),
+    ("n_filter: 3", "Error: model 'deepbind': bad arguments (unknown argument 'n_filter'; expected one of: "),
+])
+def test_bad_model_arguments_in_a_config_file(cli, sim, tmp_path, args, message):
+    cfg = write(tmp_path / "bad.yaml", f"model_args:\n  {args}\n")
+    out = tmp_path / "run"
+    err = _one_error(cli("train", "--positives", sim.positives_fasta, "--negatives", "shuffle", "--config", cfg,
+                         "--out", out, *TINY))
+    assert err.startswith(message) and not out.exists() and _leftovers(tmp_path) == []
+
+
+def test_full_disk_while_writing_motifs_names_the_users_path(cli, run_dir, sim, tmp_path, monkeypatch):
+    def no_space(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", no_space)
+    out = tmp_path / "motifs"
+    err = _one_error(cli("motifs", run_dir, "--fasta", sim.positives_fasta, "--out", out, "--db", sim.motifs_meme,
+                         "--influence-sequences", "50"))
+    assert err.startswith(f"Error: {out}/") and err.endswith(": No space left on device") and ".partial-" not in err
+    assert not out.exists() and _leftovers(tmp_path) == []

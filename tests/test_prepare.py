@@ -234,3 +234,102 @@ def test_error_bed_outside_genome(cli, genome, tmp_path):
     assert result.exit_code == 1
     assert "far.bed: line 1: interval chr1:2900-3100 ends past the end of chr1 (3000 bp)" in result.stderr
     assert json.dumps(sorted(p.name for p in tmp_path.iterdir())) == json.dumps(["far.bed"])
+
+
+# ----------------------------------------------------------------------------- duplicate BED windows
+
+
+@pytest.fixture(scope="module")
+def dup_peaks(tmp_path_factory):
+    """A genome with 30 planted peaks; the BED lists peak 3 twice and peak 7 again with
+    other coordinates that re-centre to the same 50 bp window."""
+    d = tmp_path_factory.mktemp("dups")
+    rng = np.random.default_rng(11)
+    chrom = list("".join(rng.choice(list("ACGT"), 12000)))
+    lines = []
+    for k in range(30):
+        start = 200 + k * 380
+        chrom[start + 24 : start + 36] = list("GGGGCCCCGGGG")
+        lines.append(f"chr1\t{start}\t{start + 60}\tpeak{k}\n")
+    fa = write(d / "genome.fa", ">chr1\n" + "\n".join("".join(chrom[i : i + 60]) for i in range(0, 12000, 60)) + "\n")
+    with_dups = lines[:5] + [lines[3]] + lines[5:9] + [f"chr1\t{200 + 7 * 380 - 1}\t{200 + 7 * 380 + 61}\tpeak7b\n"] + lines[9:]
+    return fa, write(d / "dups.bed", "".join(with_dups)), write(d / "unique.bed", "".join(lines))
+
+
+DUP_WARNING = ("warning: {bed}: dropped 2 duplicate windows (first: line 6, chr1:1345-1395, the same window as "
+               "line 4); each window is used once")
+
+
+def test_bed_windows_drop_duplicates_and_warn(dup_peaks, caplog):
+    from seqnet.kinds.sequence_loaders import bed_windows
+
+    fa, bed, unique = dup_peaks
+    with caplog.at_level("WARNING", logger="seqnet"):
+        _, intervals, ids, seqs = bed_windows(bed, fa, length=50)
+    assert [r.getMessage() for r in caplog.records] == [DUP_WARNING.format(bed=bed)]
+    _, want_intervals, want_ids, want_seqs = bed_windows(unique, fa, length=50)
+    assert ids == want_ids and seqs == want_seqs and len(set(ids)) == 30
+    assert [iv.line for iv in intervals] == [1, 2, 3, 4, 5] + list(range(7, 11)) + list(range(12, 33))
+    assert [(iv.chrom, iv.start, iv.end) for iv in intervals] == [(iv.chrom, iv.start, iv.end) for iv in want_intervals]
+
+
+def test_bed_windows_tiles_drop_duplicates(tmp_path, genome, caplog):
+    from seqnet.kinds.sequence_loaders import bed_windows
+
+    fa, _, _ = genome
+    bed = write(tmp_path / "regions.bed", "chr1\t0\t300\nchr1\t100\t300\nchr1\t0\t200\n")
+    with caplog.at_level("WARNING", logger="seqnet"):
+        _, tiles, ids, _ = bed_windows(bed, fa, length=100, tile=True)
+    assert ids == ["chr1:0-100", "chr1:100-200", "chr1:200-300"]
+    assert [iv.line for iv in tiles] == [1, 1, 1]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"warning: {bed}: dropped 4 duplicate windows (first: line 2, chr1:100-200, the same window as line 1); "
+        f"each window is used once"]
+
+
+def test_bed_without_duplicates_does_not_warn(dup_peaks, caplog):
+    from seqnet.kinds.sequence_loaders import bed_windows
+
+    fa, _, unique = dup_peaks
+    with caplog.at_level("WARNING", logger="seqnet"):
+        bed_windows(unique, fa, length=50)
+    assert caplog.records == []
+
+
+def test_prepare_duplicate_bed_then_train_on_the_files(cli, dup_peaks, tiny_config, tmp_path):
+    """prepare writes each window once, so train accepts the FASTA it wrote."""
+    from seqnet.io.fasta import read_fasta
+
+    fa, bed, _ = dup_peaks
+    pos, neg = tmp_path / "pos.fa", tmp_path / "neg.fa"
+    result = cli("prepare", "--bed", bed, "--genome", fa, "--negatives", "genome", "--length", 50, "--seed", 1,
+                 "--out-positives", pos, "--out-negatives", neg)
+    assert result.exit_code == 0, result.output
+    assert DUP_WARNING.format(bed=bed) + "\n" in result.stderr
+    ids, _ = read_fasta(pos)
+    neg_ids, _ = read_fasta(neg)
+    assert len(ids) == len(set(ids)) == 30 and len(neg_ids) == 30
+    trained = cli("train", "--positives", pos, "--negatives", neg, "--config", tiny_config, "--out", tmp_path / "run",
+                  *TINY)
+    assert trained.exit_code == 0, trained.output
+    assert (tmp_path / "run" / "model.pt").is_file()
+
+
+def _train_bed(cli, bed, genome, config, out):
+    return cli("train", "--bed", bed, "--genome", genome, "--negatives", "shuffle", "--length", 50, "--config", config,
+               "--seed", 4, "--task-name", "t", "--epochs", "1", "--batch-size", "32", "--out", out)
+
+
+def test_train_bed_with_duplicates_trains_on_unique_windows(cli, dup_peaks, tiny_config, tmp_path):
+    fa, bed, unique = dup_peaks
+    result = _train_bed(cli, bed, fa, tiny_config, tmp_path / "dups")
+    assert result.exit_code == 0, result.output
+    warning = DUP_WARNING.format(bed=bed)
+    assert result.stderr.count(warning) == 1
+    assert (tmp_path / "dups" / "train.log").read_text().count(warning) == 1
+    # the same windows as the BED without the duplicates: the same run
+    clean = _train_bed(cli, unique, fa, tiny_config, tmp_path / "unique")
+    assert clean.exit_code == 0, clean.output
+    assert "duplicate" not in clean.stderr
+    assert (tmp_path / "dups" / "metrics.json").read_text() == (tmp_path / "unique" / "metrics.json").read_text()
+

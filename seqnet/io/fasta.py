@@ -5,6 +5,11 @@ Reading uses Biopython's :func:`~Bio.SeqIO.FastaIO.SimpleFastaParser` (plain str
 cause with a bad file raises :class:`~seqnet.errors.InputError` with a one-line message that
 starts with the path and names the line or record and what was expected.
 
+Every reader here reads a file at most once: a named pipe or a process substitution
+(``<(zcat x.fa.gz)``) cannot be read a second time, so such an input is read whole
+(:func:`read_raw`) and parsed from those bytes, also when a problem sends the fast reader
+back to the careful one.
+
 Examples
 --------
 >>> ids, seqs = read_fasta("peaks.fa.gz")          # doctest: +SKIP
@@ -36,6 +41,7 @@ from seqnet.utils import atomic_path
 __all__ = [
     "is_regular_file",
     "read_raw",
+    "decompressed",
     "open_text",
     "read_fasta",
     "read_fasta_tokens",
@@ -358,7 +364,9 @@ def _split_records(raw: bytes, start: int, table: bytes) -> tuple[list[str], lis
     try:
         for chunk in chunks:
             head, _, seq = chunk.partition(b"\n")
-            ids.append(head.split(None, 1)[0].decode("utf-8"))
+            # Split the decoded text, as read_fasta does: str.split also splits at
+            # non-ASCII white space (a no-break space), bytes.split would not.
+            ids.append(head.decode("utf-8").split(None, 1)[0])
             # bytes.translate drops the white space and maps letters to tokens in one C pass.
             seqs.append(seq.translate(table, _SEQ_WHITESPACE))
     except (IndexError, UnicodeDecodeError):

@@ -18,6 +18,7 @@ import bisect
 import hashlib
 import mmap
 import os
+import re
 import struct
 import zlib
 from collections.abc import Sequence
@@ -79,13 +80,18 @@ class Interval:
 
 # ----------------------------------------------------------------------------- BED
 
+# Comment, track and browser lines; "track" must be a word of its own, so that intervals on
+# a sequence named e.g. "trackA" or "browser2" are read, not skipped.
+_BED_HEADER = re.compile(r"#|(?:track|browser)(?:\s|$)")
+
 
 def read_bed(path: str | Path) -> list[Interval]:
     """Read a BED3+ file (plain or gzip).
 
     Columns beyond the third are ignored except the name (column 4).  Blank lines, ``#``
-    comments and ``track`` / ``browser`` lines are skipped.  Columns are tab-separated;
-    a line without tabs is split on whitespace.
+    comments and ``track`` / ``browser`` lines (those words, then white space or the line
+    end) are skipped.  Columns are tab-separated; a line without tabs is split on
+    whitespace.
 
     Parameters
     ----------
@@ -108,7 +114,7 @@ def read_bed(path: str | Path) -> list[Interval]:
         for lineno, line in enumerate(handle, start=1):
             text = line.rstrip("\r\n")
             stripped = text.strip()
-            if not stripped or stripped.startswith(("#", "track", "browser")):
+            if not stripped or _BED_HEADER.match(stripped):
                 continue
             fields = text.split("\t") if "\t" in text else text.split()
             if len(fields) < 3:
@@ -153,7 +159,8 @@ def _cached_index_paths(path: Path) -> tuple[Path, Path]:
     """Where the .fai / .gzi of a genome go when they cannot sit beside it.
 
     The name hashes the absolute path, size and modification time, so an edited genome
-    gets a fresh index instead of a stale one.
+    usually gets a fresh index; an edit that keeps all three (``os.utime``, a copy with
+    its times kept) is caught by :func:`index_problem`, which proves an index current.
     """
     st = path.stat()
     key = f"{path.resolve()}\0{st.st_size}\0{st.st_mtime_ns}".encode()
@@ -282,12 +289,15 @@ def open_genome(path: str | Path) -> pyfaidx.Fasta:
         ) from None
     names = {"indexname": str(fai), **({"gzi_indexname": str(gzi)} if gz else {})}
     try:
-        return _open_current(p, shown, names, [fai, gzi], may_rebuild=True)
+        genome = _open_current(p, shown, names, [fai, gzi], may_rebuild=True)
     except OSError as exc:
         raise InputError(
             f"{shown}: cannot write its .fai index in {fai.parent} ({exc}); set "
             f"SEQNET_CACHE to a writable folder"
         ) from None
+    if genome is None:
+        raise InputError(f"{shown}: its index {fai} does not match the genome and cannot be deleted; delete it")
+    return genome
 
 
 def _check_genome_file(p: Path, shown: str) -> None:
@@ -324,7 +334,7 @@ def _open_current(
     index beside the genome cannot be written, the answer is None (use the cache folder).
     An OSError while writing an index in the cache folder propagates.
     """
-    for attempt in range(2):
+    for _ in range(2):
         try:
             genome = _fasta(p, shown, **names)
         except OSError:
@@ -337,9 +347,11 @@ def _open_current(
         genome.close()
         if not may_rebuild:
             return None
-        if attempt == 0:
+        try:
             for f in files:
                 f.unlink(missing_ok=True)
+        except OSError:  # e.g. another user's index in a shared folder
+            return None
     raise InputError(f"{shown}: its rebuilt index {files[0]} does not match the genome ({problem})")
 
 
@@ -442,7 +454,8 @@ def _lines_problem(data: _GenomeBytes, name: str, rec) -> str | None:
         before = data.read(start - 1, 1) if k else b"\n"
         line = data.read(start, size + 1)
         body, after = line[:size], line[size:]
-        if before != b"\n" or len(body) != size or body[:1] == b">" or b"\n" in body or after not in (b"", b"\n", b"\r"):
+        fits = len(body) == size and body[:1] != b">" and b"\n" not in body and after in (b"", b"\n", b"\r")
+        if before != b"\n" or not fits:
             return f"line {k + 1} of {name!r} is not {size} bases long at byte {start}"
     return None
 

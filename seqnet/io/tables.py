@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seqnet.errors import InputError
+from seqnet.errors import InputError, opt
 from seqnet.io.fasta import _show, open_text, read_errors
 
 __all__ = ["Labels", "Features", "read_table", "read_labels", "read_features", "TASKS"]
@@ -34,6 +34,13 @@ __all__ = ["Labels", "Features", "read_table", "read_labels", "read_features", "
 TASKS = ("auto", "classification", "regression")
 
 _ZERO_ONE = {"0": 0.0, "1": 1.0, "0.0": 0.0, "1.0": 1.0}
+
+#: Label cells that mean "no label here" (case-insensitive): never a class.
+MISSING_LABELS = ("", "na", "nan", "n/a", "n/d", "nd", "null", "none", "?", "-", ".")
+
+#: What a label table's missing cells do: ``error`` (the default) or, for several 0/1
+#: columns (multi-label), ``mask`` (the cell is left out of the loss and the metrics).
+MISSING_POLICIES = ("error", "mask")
 
 # How many ids an error message lists.
 _SHOW_IDS = 3
@@ -273,6 +280,7 @@ def read_labels(
     ids_source: str = "FASTA",
     task: str = "auto",
     allow_unlabelled: bool = False,
+    missing: str = "error",
 ) -> Labels:
     """Read a label table and align it to a list of record ids.
 
@@ -288,7 +296,13 @@ def read_labels(
 
     0 and 1 may be written ``0``/``1`` or ``0.0``/``1.0``.  ``task="regression"`` reads
     every label column as a number (whole numbers too); ``task="classification"`` never
-    gives regression.
+    gives regression, and refuses numbers with fractions.
+
+    A value that does not fit is an error naming line and column, never a new class: a
+    missing-value cell (empty, ``NA``, ``n/d``, ... see :data:`MISSING_LABELS`), a word in
+    a column of numbers, a number in a column of class names.  With ``missing="mask"``
+    the missing cells of a multi-label table (several 0/1 columns) are kept as NaN, to be
+    left out of the loss and the metrics.
 
     Parameters
     ----------
@@ -304,6 +318,8 @@ def read_labels(
         Let records in ``ids`` go without a label (an expression matrix usually covers
         more genes than a label table); their positions are left out of ``Labels.index``.
         Label rows naming no record are still an error. Default is False (one to one).
+    missing : str, optional
+        ``"error"`` or ``"mask"`` (multi-label tables only). Default is ``"error"``.
 
     Returns
     -------
@@ -328,10 +344,12 @@ def read_labels(
     table_ids = cells[0]
     _check_ids(path, table_ids, lines, header[0])
     values = cells.iloc[:, 1:]
-    _check_no_empty_cell(path, values, header[1:], lines)
+    if missing != "mask":
+        _check_no_empty_cell(path, values, header[1:], lines)
     _check_ids_match(path, ids, table_ids, ids_source=ids_source, allow_unlabelled=allow_unlabelled)
     order, index = _label_rows(ids, table_ids, allow_unlabelled)
-    return labels_from_cells(values, header[1:], path=path, lines=lines, task=task, order=order, index=index)
+    return labels_from_cells(values, header[1:], path=path, lines=lines, task=task, order=order, index=index,
+                             missing=missing)
 
 
 def _require_value_columns(path: str | Path, header: list[str], what: str) -> None:
@@ -411,6 +429,7 @@ def labels_from_cells(
     task: str = "auto",
     order: np.ndarray | None = None,
     index: np.ndarray | None = None,
+    missing: str = "error",
 ) -> Labels:
     """Decide the task of non-empty label cells and encode the targets.
 
@@ -433,13 +452,22 @@ def labels_from_cells(
         Rows to return, in this order. Default is None (all, in file order).
     index : numpy.ndarray or None
         Stored as ``Labels.index``.
+    missing : str
+        ``"error"`` or ``"mask"`` (see :func:`read_labels`). Default is ``"error"``.
     """
     if task not in TASKS:
         raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if missing not in MISSING_POLICIES:
+        raise ValueError(f"missing must be one of {MISSING_POLICIES}, got {missing!r}")
     if order is None:
         order = np.arange(len(values))
     names = list(names)
     is01 = values.isin(list(_ZERO_ONE)).to_numpy()
+    gaps = values.apply(lambda col: col.str.strip().str.lower().isin(MISSING_LABELS)).to_numpy()
+    if gaps.any():
+        return _with_gaps(values, names, is01, gaps, path=path, lines=lines, task=task, order=order, index=index,
+                          missing=missing)
+    _check_one_kind_of_value(values, names, path=path, lines=lines, task=task)
     if task == "regression" or (task == "auto" and not is01.all()):
         numbers, ok = _numbers(values)
         if task == "regression" or (ok.all() and (numbers != np.round(numbers)).any()):
@@ -449,7 +477,7 @@ def labels_from_cells(
                     f"{path}: line {lines[i]}, column {names[j]!r}: expected a number "
                     f"(regression target), found {_show(values.iat[i, j])}"
                 )
-            y = numbers.astype(np.float32)[order]
+            y = _float32(path, numbers, values, names, lines)[order]
             return Labels(task_type="regression", names=names, y=y, index=index)
     if len(names) == 1 and not is01.all():
         column = values.iloc[:, 0].to_numpy(dtype=object)[order]
@@ -467,6 +495,48 @@ def labels_from_cells(
     y = values.apply(lambda col: col.map(_ZERO_ONE)).to_numpy(dtype=np.float32)[order]
     task_type = "binary" if len(names) == 1 else "multilabel"
     return Labels(task_type=task_type, names=names, y=y, index=index)
+
+
+def _with_gaps(values: pd.DataFrame, names: list[str], is01: np.ndarray, gaps: np.ndarray, *, path, lines, task: str,
+               order: np.ndarray, index, missing: str) -> Labels:
+    """Labels of a table with missing cells: NaN where masked (multi-label), else an error."""
+    i, j = np.argwhere(gaps)[0]
+    where = f"{path}: line {lines[i]}, column {names[j]!r}"
+    rest01 = (is01 | gaps).all()
+    if missing == "mask" and rest01 and len(names) > 1 and task != "regression":
+        y = values.apply(lambda col: col.map(_ZERO_ONE)).to_numpy(dtype=np.float32)  # missing -> NaN
+        return Labels(task_type="multilabel", names=names, y=y[order], index=index)
+    if rest01 and task != "regression":
+        hint = (f"; or {opt('missing_labels')} mask leaves missing cells of a multi-label table out"
+                if len(names) > 1 else "")
+        raise InputError(f"{where}: missing label {_show(values.iat[i, j])}; expected 0 or 1{hint}")
+    numbers, ok = _numbers(values)
+    expected = "a number" if task == "regression" or (ok | gaps).all() else "a class label"
+    raise InputError(f"{where}: missing label {_show(values.iat[i, j])}; expected {expected}")
+
+
+def _check_one_kind_of_value(values: pd.DataFrame, names: list[str], *, path, lines, task: str) -> None:
+    """A single label column holds numbers or names, not both (a typo never becomes a
+    class); classification takes no fractions.  Several columns are 0/1 or numbers,
+    which :func:`labels_from_cells` checks itself."""
+    if task == "regression" or len(names) != 1:
+        return
+    numbers, ok = _numbers(values)
+    col_ok, col = ok[:, 0], values.iloc[:, 0]
+    if col_ok.any() and not col_ok.all():
+        names_win = col_ok.sum() < (~col_ok).sum()
+        i = int(np.flatnonzero(col_ok if names_win else ~col_ok)[0])
+        if names_win:
+            expected = "a class name like the column's other values"
+        else:
+            expected = "0 or 1" if col[col_ok].isin(list(_ZERO_ONE)).all() else "a number"
+        raise InputError(f"{path}: line {lines[i]}, column {names[0]!r}: expected {expected}, found "
+                         f"{_show(values.iat[i, 0])}")
+    fractions = col_ok & (numbers[:, 0] != np.round(numbers[:, 0]))
+    if task == "classification" and col_ok.all() and fractions.any():
+        i = int(np.flatnonzero(fractions)[0])
+        raise InputError(f"{path}: line {lines[i]}, column {names[0]!r}: expected a class label (a name or a whole "
+                         f"number), found {_show(values.iat[i, 0])}; numeric targets need {opt('task')} regression")
 
 
 # ----------------------------------------------------------------------------- numeric tables
@@ -560,7 +630,23 @@ def read_matrix(
                 f"{path}: line {lines[i]}, column {names[j]!r}: expected a number, found {_show(cell)}"
             )
         numbers[missing] = np.nan
-    return Features(ids=cells[0].tolist(), names=names, x=numbers.astype(np.float32), lines=lines)
+    return Features(ids=cells[0].tolist(), names=names, x=_float32(path, numbers, values, names, lines), lines=lines)
+
+
+def _float32(
+    path: str | Path, numbers: np.ndarray, values: pd.DataFrame, names: list[str], lines: np.ndarray
+) -> np.ndarray:
+    """``numbers`` as float32; a finite number too large for float32 is an error, not inf."""
+    with np.errstate(over="ignore"):
+        x = numbers.astype(np.float32)
+    bad = np.isinf(x) & np.isfinite(numbers)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise InputError(
+            f"{path}: line {lines[i]}, column {names[j]!r}: {_show(values.iat[i, j])} is too large; expected a "
+            f"number between -3.4e38 and 3.4e38 (32-bit floats)"
+        )
+    return x
 
 
 def read_features(path: str | Path, columns: Sequence[str] | None = None) -> Features:

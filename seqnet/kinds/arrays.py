@@ -180,12 +180,12 @@ class ArrayKind(InputKind):
         """Random splits are stratified by class for single-label classification."""
         return data.task_type in ("binary", "multiclass")
 
-    def load_for_model(self, spec, tm, *, seed: int = 0) -> tuple[ArrayInputs, np.ndarray]:
-        data = self.labelled_for_model(spec, tm)
+    def load_for_model(self, spec, tm, *, seed: int = 0, missing: str = "error") -> tuple[ArrayInputs, np.ndarray]:
+        data = self.labelled_for_model(spec, tm, missing=missing)
         y = align_targets(data, tm, source=str(spec.labels or spec.images), class_hint=self.class_hint)
         return ArrayInputs(data.x, data.mask), y
 
-    def labelled_for_model(self, spec, tm) -> ArraySet:
+    def labelled_for_model(self, spec, tm, missing: str = "error") -> ArraySet:
         """Labelled inputs for ``tm``, preprocessed as its checkpoint says; classes and
         task names are the file's own (matched to the model's by ``align_targets``)."""
         from seqnet.io.tables import read_labels
@@ -195,7 +195,7 @@ class ArrayKind(InputKind):
         ids, inputs = self.read(spec, tm)
         source = Path(getattr(spec, self.input_options[0])).name
         lab = read_labels(spec.labels, ids, ids_source=f"{source} row", task=_label_task(tm),
-                          allow_unlabelled=self.partial_labels)
+                          allow_unlabelled=self.partial_labels, missing=missing)
         keep = np.arange(len(ids)) if lab.index is None else lab.index
         x = inputs.x.numpy()[keep]
         mask = None if inputs.mask is None else inputs.mask.numpy()[keep]

@@ -135,9 +135,11 @@ class InputKind:
         """Labelled data for training, read with the resolved ``data`` config section."""
         raise NotImplementedError
 
-    def load_for_model(self, spec: "InputSpec", tm, *, seed: int = 0) -> tuple["Inputs", np.ndarray]:
+    def load_for_model(self, spec: "InputSpec", tm, *, seed: int = 0,
+                       missing: str = "error") -> tuple["Inputs", np.ndarray]:
         """Labelled data for evaluating the trained model ``tm``: its inputs, prepared as
-        at training time, and the targets in the model's output order."""
+        at training time, and the targets in the model's output order (``missing="mask"``:
+        missing cells of a multi-label table as NaN)."""
         raise NotImplementedError
 
     def read(self, spec: "InputSpec", tm) -> tuple[list[str], "Inputs"]:

@@ -66,7 +66,7 @@ class ImageKind(ArrayKind):
         im = read_images(spec.images, shape=tuple(tm.preprocess["image_shape"]), need_labels=False)
         return im.ids, ArrayInputs(self.apply_standardizer(im.x, tm.preprocess))
 
-    def labelled_for_model(self, spec, tm) -> ArraySet:
+    def labelled_for_model(self, spec, tm, missing: str = "error") -> ArraySet:
         from seqnet.io.images import read_images
 
         im = read_images(spec.images, shape=tuple(tm.preprocess["image_shape"]), labels=spec.labels, need_labels=True,

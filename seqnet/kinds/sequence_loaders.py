@@ -25,7 +25,12 @@ from seqnet.encode import dinucleotide_shuffle_many, encode, fit_flat
 from seqnet.errors import ConfigError, InputError, opt
 
 def task_name_from_path(path: str | Path) -> str:
-    """A task name from a file name: ``ctcf_peaks.fa.gz`` -> ``ctcf_peaks``."""
+    """A task name from a file name: ``ctcf_peaks.fa.gz`` -> ``ctcf_peaks``; ``task`` for
+    a stream (``<(zcat x.fa.gz)`` is ``/dev/fd/63``: no name to take)."""
+    from seqnet.io.fasta import is_regular_file
+
+    if Path(path).exists() and not is_regular_file(path):
+        return "task"
     name = Path(path).name
     name = re.sub(r"(\.gz)?$", "", name)
     name = re.sub(r"\.(fa|fasta|fna|fas|bed|seq|txt)$", "", name, flags=re.I)
@@ -188,18 +193,20 @@ def load_fasta_labels(
     length: int | None = None,
     max_length: int = 1000,
     task: str = "auto",
+    missing: str = "error",
 ) -> SequenceSet:
     """Set from one FASTA and a label table (first column = record ids).
 
     Several 0/1 columns make a multi-label task, one 0/1 column a binary task, one
     column of class names a multi-class task, and numeric columns with fractions (or
     ``task="regression"``) a regression task (see :func:`seqnet.io.tables.read_labels`).
+    ``missing="mask"`` keeps missing cells of a multi-label table as NaN targets.
     """
     from seqnet.io.tables import read_labels
 
     alphabet = get_alphabet(alphabet)
     ids, tok = read_token_lists(fasta, alphabet)
-    lab = read_labels(labels, ids, ids_source=str(fasta), task=task)
+    lab = read_labels(labels, ids, ids_source=str(fasta), task=task, missing=missing)
     L = resolve_length(tok, length, max_length)
     return SequenceSet(
         ids=list(ids),

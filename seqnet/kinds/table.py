@@ -14,7 +14,8 @@ from seqnet.errors import ConfigError, opt
 from seqnet.kinds.arrays import ArrayInputs, ArrayKind
 
 
-def load_table(path: str | Path, labels: str | Path, *, standardize: str = "feature", task: str = "auto") -> ArraySet:
+def load_table(path: str | Path, labels: str | Path, *, standardize: str = "feature", task: str = "auto",
+               missing: str = "error") -> ArraySet:
     """Labelled feature table: samples x features, and a label table matching its ids one to one.
 
     Returns
@@ -25,7 +26,7 @@ def load_table(path: str | Path, labels: str | Path, *, standardize: str = "feat
     from seqnet.io.tables import read_features, read_labels
 
     feats = read_features(path)
-    lab = read_labels(labels, feats.ids, ids_source=f"{Path(path).name} row", task=task)
+    lab = read_labels(labels, feats.ids, ids_source=f"{Path(path).name} row", task=task, missing=missing)
     return ArraySet(
         ids=feats.ids, x=feats.x, y=lab.y, task_type=lab.task_type, names=list(lab.names), kind="table",
         preprocess={"standardize": standardize, "features": list(feats.names)},
@@ -40,7 +41,8 @@ class TableKind(ArrayKind):
             raise ConfigError(f"{opt('table')} needs {opt('labels')} LABELS.tsv (sample id, then a class or a value)")
 
     def load(self, spec, data_cfg: dict, *, task: str = "auto", seed: int = 0, task_name: str | None = None) -> ArraySet:
-        return load_table(spec.table, spec.labels, standardize=data_cfg["standardize"], task=task)
+        return load_table(spec.table, spec.labels, standardize=data_cfg["standardize"], task=task,
+                          missing=data_cfg.get("missing_labels", "error"))
 
     def read(self, spec, tm) -> tuple[list[str], ArrayInputs]:
         from seqnet.io.tables import read_features

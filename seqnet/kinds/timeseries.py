@@ -25,6 +25,7 @@ def load_timeseries(
     time_points: int | None = None,
     standardize: str = "gene",
     task: str = "auto",
+    missing: str = "error",
 ) -> ArraySet:
     """Labelled time series: an expression matrix, its conditions and a label table.
 
@@ -42,7 +43,8 @@ def load_timeseries(
     from seqnet.io.timeseries import read_timeseries
 
     ts = read_timeseries(path, conditions, series=series, time_points=time_points, standardize=standardize)
-    lab = read_labels(labels, ts.ids, ids_source=f"{Path(path).name} row", task=task, allow_unlabelled=True)
+    lab = read_labels(labels, ts.ids, ids_source=f"{Path(path).name} row", task=task, allow_unlabelled=True,
+                      missing=missing)
     keep = lab.index
     return ArraySet(
         ids=[ts.ids[i] for i in keep], x=ts.x[keep], y=lab.y, task_type=lab.task_type, names=list(lab.names),
@@ -100,7 +102,8 @@ class TimeSeriesKind(ArrayKind):
 
     def load(self, spec, data_cfg: dict, *, task: str = "auto", seed: int = 0, task_name: str | None = None) -> ArraySet:
         return load_timeseries(spec.timeseries, spec.conditions, spec.labels, series=data_cfg.get("series"),
-                               time_points=data_cfg.get("time_points"), standardize=data_cfg["standardize"], task=task)
+                               time_points=data_cfg.get("time_points"), standardize=data_cfg["standardize"], task=task,
+                               missing=data_cfg.get("missing_labels", "error"))
 
     def read(self, spec, tm) -> tuple[list[str], ArrayInputs]:
         from seqnet.io.timeseries import read_timeseries

@@ -124,6 +124,21 @@ def build_model(name: str, kind: str = "sequence", **kwargs) -> nn.Module:
         raise ConfigError(f"model {name!r}: bad arguments ({exc})") from None
 
 
+def check_model_args(name: str, kind: str, args: dict, shape: dict | None = None) -> None:
+    """ConfigError (``model 'x': bad arguments (...)``) unless ``args`` are hyper-parameters
+    the model ``name`` of input ``kind`` takes, with valid values for an input of ``shape``
+    (shape arguments, e.g. from :meth:`~seqnet.kinds.base.InputKind.nominal_shape_args`);
+    builds nothing."""
+    try:
+        spec = registry(kind)[name]
+    except KeyError:
+        raise ConfigError(unknown_model_message(name, kind)) from None
+    try:
+        spec.config(**{**(shape or {}), **args})
+    except ConfigError as exc:
+        raise ConfigError(f"model {name!r}: bad arguments ({exc})") from None
+
+
 def model_name(model: nn.Module) -> str:
     """The registry name a model was built under (``"bilstm"``); its class name for other modules.
 

@@ -14,8 +14,10 @@ success (:func:`seqnet.outputs.staged_dir`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -23,7 +25,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from seqnet.errors import ConfigError, opt
+from seqnet.errors import ConfigError, SeqnetError, opt
 from seqnet.outputs import check_out_dir, claim, staged_dir, write_text_atomic
 
 log = logging.getLogger("seqnet")
@@ -161,11 +163,11 @@ def motif_report(
 
     _check_motif_options(threshold, trim_bits, min_sites)
     inputs = {"fasta": fasta, "negatives": negatives, "labels": labels, "db": db, "run": resolve_run(run)}
-    with claim(out, inputs, folder=True):
+    with claim(out, inputs, folder=True), _readable_twice(fasta) as source:
         out = check_out_dir(out, overwrite)
         tm, dev = _motif_model(run, device, db)
-        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
-        labelled = _influence_data(tm, fasta, negatives, labels, influence_sequences, seed)
+        ids, tokens, lengths = read_sequences(source, tm.alphabet, tm.length)
+        labelled = _influence_data(tm, source, negatives, labels, influence_sequences, seed)
         database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad db / release
         merge_rc = default_merge_rc(tm) if merge_rc is None else merge_rc
         unknown = tm.preprocess.get("unknown", "zeros")
@@ -185,6 +187,24 @@ def motif_report(
             _write_motif_files(tmp, table, every, kept, _filter_table(filters, infl.values), background,
                                title=f"seqnet motifs: {Path(run).name}", meta=meta)
         return table
+
+
+@contextlib.contextmanager
+def _readable_twice(path):
+    """``path`` itself, or for a stream (a pipe, ``<(...)``) a private copy of its bytes,
+    read once: the sequences are scanned, then read again with their labels."""
+    from seqnet.io.fasta import is_regular_file, read_raw
+
+    if not Path(path).exists() or is_regular_file(path):
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="seqnet-stream-") as tmp:
+        copy = Path(tmp) / "sequences.fa"
+        copy.write_bytes(read_raw(path))  # gzip stays gzip: the readers detect it
+        try:
+            yield copy
+        except SeqnetError as exc:  # messages name the user's input, not the copy
+            raise type(exc)(str(exc).replace(str(copy), str(path))) from None
 
 
 def _motif_model(run, device: str, db):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import torch
 import torch.nn as nn
 
@@ -59,12 +60,31 @@ class FitResult:
     stopped_early: bool = False
 
 
-def loss_function(task_type: str) -> nn.Module:
-    """BCE-with-logits for binary / multi-label tasks, cross-entropy for multi-class, mean
-    squared error for regression."""
+class MaskedBCEWithLogits(nn.Module):
+    """BCE-with-logits averaged over the observed targets only: NaN targets (masked
+    missing labels of a multi-label table) add nothing to the loss or its gradient."""
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        observed = ~torch.isnan(targets)
+        loss = nn.functional.binary_cross_entropy_with_logits(
+            logits, torch.nan_to_num(targets), weight=observed.to(logits.dtype), reduction="sum")
+        return loss / observed.sum().clamp(min=1)
+
+
+def loss_function(task_type: str, masked: bool = False) -> nn.Module:
+    """BCE-with-logits for binary / multi-label tasks (over observed targets only with
+    ``masked``), cross-entropy for multi-class, mean squared error for regression."""
     if task_type == "regression":
         return nn.MSELoss()
-    return nn.CrossEntropyLoss() if task_type == "multiclass" else nn.BCEWithLogitsLoss()
+    if task_type == "multiclass":
+        return nn.CrossEntropyLoss()
+    return MaskedBCEWithLogits() if masked else nn.BCEWithLogitsLoss()
+
+
+def has_missing(data) -> bool:
+    """Whether some targets of ``data`` are masked (NaN)."""
+    y = np.asarray(data.y)
+    return y.dtype.kind == "f" and bool(np.isnan(y).any())
 
 
 def history_columns(task_type: str) -> list[str]:
@@ -126,6 +146,7 @@ def fit(
     check_monitor(settings.monitor, train.task_type)
     device = torch.device(settings.device)
     feed = kinds.of(train).feed(train, model, device=device, settings=settings)
+    loss_fn = loss_function(train.task_type, masked=has_missing(train))
     opt_ = build_optimizer(model, settings)
     has_valid = valid is not None and len(valid) > 0
     check = _Validation(feed, valid, settings, device) if has_valid else None
@@ -144,7 +165,7 @@ def fit(
         if stopper.stopped:  # a resumed run that had already stopped
             break
         t0 = time.perf_counter()
-        train_loss = train_one_epoch(train_model, feed, opt_, train.task_type, gen, epoch, settings, ctx)
+        train_loss = train_one_epoch(train_model, feed, opt_, loss_fn, gen, epoch, settings, ctx)
         _check_finite(train_loss, epoch, settings.lr, state_path)
         row = {c: None for c in history_columns(train.task_type)[:-1]}
         row.update(epoch=epoch, train_loss=train_loss)
@@ -166,12 +187,11 @@ def fit(
     return result
 
 
-def train_one_epoch(model: nn.Module, feed: Feed, opt_: torch.optim.Optimizer, task_type: str, gen: torch.Generator,
-                    epoch: int, settings: TrainSettings, ctx: dist_mod.Context) -> float:
+def train_one_epoch(model: nn.Module, feed: Feed, opt_: torch.optim.Optimizer, loss_fn: nn.Module,
+                    gen: torch.Generator, epoch: int, settings: TrainSettings, ctx: dist_mod.Context) -> float:
     """One pass over ``feed`` in a seeded random order; returns the mean training loss
     (over every rank's records under torchrun)."""
     device = torch.device(settings.device)
-    loss_fn = loss_function(task_type)
     model.train()
     perm = torch.randperm(feed.n, generator=gen)
     feed.draw(gen)
@@ -205,7 +225,7 @@ class _Validation:
         self.valid = valid
         self.inputs = feed.inputs_of(valid)
         self.targets = as_targets(valid.y, valid.task_type)
-        self.loss_fn = loss_function(valid.task_type)
+        self.loss_fn = loss_function(valid.task_type, masked=has_missing(valid))
         self.batch_size = max(1024, settings.batch_size)
         self.device = device
 

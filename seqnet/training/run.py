@@ -78,6 +78,7 @@ def train_run(
     resume: TrainingState | None = None,
     compile: bool = False,
     fingerprints: dict | None = None,
+    early_warnings: list[logging.LogRecord] | None = None,
 ) -> dict:
     """Run a whole training job and write its run directory.
 
@@ -116,6 +117,8 @@ def train_run(
     fingerprints : dict or None
         Input file fingerprints (:func:`seqnet.provenance.fingerprints`), kept in the
         resume state so that a resumed run refuses changed inputs.
+    early_warnings : list of logging.LogRecord or None
+        Warnings given while the data was loaded (already shown), kept in ``train.log``.
 
     Returns
     -------
@@ -132,7 +135,7 @@ def train_run(
         try:
             return _run(data, cfg, Path(out), overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
                         valid_chroms=valid_chroms, inputs=inputs, resume=resume, compile=compile,
-                        extra={"params": run_params, "inputs": fingerprints or {}})
+                        extra={"params": run_params, "inputs": fingerprints or {}}, early=early_warnings or [])
         except KeyboardInterrupt:
             raise _interrupted(Path(out)) from None
 
@@ -148,7 +151,7 @@ def _interrupted(out: Path) -> "Interrupted":
 
 
 def _run(data, cfg: dict, out: Path, *, overwrite: bool, quiet: bool, test_chroms, valid_chroms, inputs: dict | None,
-         extra: dict, resume: TrainingState | None, compile: bool) -> dict:
+         extra: dict, resume: TrainingState | None, compile: bool, early: list[logging.LogRecord]) -> dict:
     """The body of :func:`train_run`, its output claimed; ``extra`` goes into the resume state."""
     out = check_out_dir(out, overwrite)
     kind = kinds.of(data)
@@ -161,7 +164,7 @@ def _run(data, cfg: dict, out: Path, *, overwrite: bool, quiet: bool, test_chrom
             shutil.rmtree(stale, ignore_errors=True)
     # Only rank 0 writes the run directory; other ranks log into a throw-away folder.
     scratch = staged_dir(out) if ctx.main else tempfile.TemporaryDirectory(prefix="seqnet-rank-")
-    with scratch as tmp, run_log(Path(tmp) / "train.log", console=not quiet and ctx.main):
+    with scratch as tmp, run_log(Path(tmp) / "train.log", console=not quiet and ctx.main, replay=early):
         job = _prepare(data, kind, cfg, device, test_chroms, valid_chroms)
         _log_start(job, inputs, device, ctx)
         sanity.check_labels(data)
@@ -233,10 +236,11 @@ def train(
         if resume is not None:
             check_unchanged(resume.extra.get("inputs", {}), what=f"{opt('resume')} {out}")
         recorded = fingerprints_of(files)
-        data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
+        with _kept_warnings() as early:  # said while loading, before train.log exists
+            data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
         return train_run(data, cfg, out, overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
                          valid_chroms=valid_chroms, inputs=files, run_params=run_params, resume=resume,
-                         compile=compile, fingerprints=recorded)
+                         compile=compile, fingerprints=recorded, early_warnings=early)
 
 
 def _config_for(data, kind: InputKind, cfg: dict) -> dict:
@@ -272,8 +276,22 @@ class _Rendered(logging.Formatter):
 
 
 @contextlib.contextmanager
-def run_log(path: Path, *, console: bool) -> Iterator[None]:
-    """Log seqnet's INFO lines to ``path`` (and stderr with ``console``) inside the ``with``."""
+def _kept_warnings() -> Iterator[list[logging.LogRecord]]:
+    """Collect the WARNING records of the ``seqnet`` logger given inside the ``with``."""
+    kept: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = kept.append
+    log.addHandler(handler)
+    try:
+        yield kept
+    finally:
+        log.removeHandler(handler)
+
+
+@contextlib.contextmanager
+def run_log(path: Path, *, console: bool, replay: list[logging.LogRecord] = ()) -> Iterator[None]:
+    """Log seqnet's INFO lines to ``path`` (and stderr with ``console``) inside the ``with``;
+    ``replay`` records (given earlier, already shown) go to ``path`` first."""
     handlers: list[logging.Handler] = [logging.FileHandler(path)]
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))
@@ -283,6 +301,8 @@ def run_log(path: Path, *, console: bool) -> Iterator[None]:
     for h in handlers:
         h.setFormatter(fmt)
         log.addHandler(h)
+    for record in replay:
+        handlers[0].handle(record)
     old_level = log.level
     log.setLevel(logging.INFO)
     try:
