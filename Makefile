@@ -1,5 +1,6 @@
 # Two commands for a fresh machine:
-#   make demo   set up .venv, train on the bundled example data, print held-out AUROC
+#   make demo   set up .venv, train on the bundled example data, print held-out AUROC, then
+#               find the motifs the model learned (report: runs/demo_motifs/report.html)
 #   make test   set up .venv, run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -24,6 +25,9 @@ demo: install
 	$(BIN)/seqnet predict runs/demo --fasta data/demo/new_sequences.fa --out runs/demo/new_sequences.predictions.tsv
 	@echo "predictions for data/demo/new_sequences.fa:"
 	@cat runs/demo/new_sequences.predictions.tsv
+	$(BIN)/seqnet motifs runs/demo --fasta data/demo/positives.fa.gz --negatives data/demo/negatives.fa.gz \
+		--out runs/demo_motifs --overwrite
+	@echo "motif report: $(CURDIR)/runs/demo_motifs/report.html (open it in a browser)"
 
 test: install
 	$(BIN)/python -m pytest -q

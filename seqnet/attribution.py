@@ -1,6 +1,6 @@
-"""Per-base attribution maps: gradient x input saliency and in-silico mutagenesis.
+"""Per-base attribution maps: gradient x input, in-silico mutagenesis and DeepLIFT/SHAP.
 
-Both explain one output logit (``target``) of a model for each sequence and return a
+Each explains one output logit (``target``) of a model for each sequence and returns a
 ``(N, C, L)`` map aligned with the one-hot input (channels = alphabet letters):
 
 * :func:`saliency` — gradient of the logit with respect to the one-hot input, times
@@ -9,6 +9,11 @@ Both explain one output logit (``target``) of a model for each sequence and retu
 * :func:`in_silico_mutagenesis` — the exact change of the logit when the base at each
   position is replaced by each other letter (Alipanahi et al. 2015; Zhou & Troyanskaya
   2015).  0 for the observed letter.
+* :func:`deep_lift_shap` — DeepLIFT's rescale rule averaged over dinucleotide-shuffled
+  references (DeepLIFT/SHAP; Shrikumar et al. 2017, Lundberg & Lee 2017), computed by
+  tangermeme's ``deep_lift_shap``.  Its maps add up, per sequence, to the change of the
+  logit from the references to the sequence; :class:`DeepLiftShap` keeps the
+  hypothetical maps TF-MoDISco needs and that convergence check.
 
 Positions holding N / an ambiguity code / padding have no observed letter and are 0 in
 both maps.  :func:`write_attributions` stores maps as ``.npz`` + long TSV; plotting is
@@ -20,7 +25,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +40,8 @@ from seqnet.kinds.sequence import SequenceInputs
 from seqnet.models import run_model
 from seqnet.outputs import atomic_path
 
-__all__ = ["saliency", "in_silico_mutagenesis", "write_attributions"]
+__all__ = ["saliency", "in_silico_mutagenesis", "deep_lift_shap", "DeepLiftShap", "deeplift_ready",
+           "write_attributions"]
 
 # Mutants built per group of sequences before they are cut into forward batches
 # (bounds the mutant token arrays, not the model's batch).
@@ -122,9 +128,13 @@ def in_silico_mutagenesis(
     """Change of one logit for every single-base substitution.
 
     Every position holding a letter is mutated to each of the ``C - 1`` other letters
-    (``3 L`` mutants per DNA sequence); the mutants of many sequences are scored
-    together in batches of ``batch_size``, so the cost is about
-    ``N (C - 1) L / batch_size`` forward passes.
+    (``3 L`` mutants per DNA sequence).  For models whose trunk allows it (see
+    :func:`seqnet.apply.trunk.conv_pool_of`: one convolution, ReLU, global pooling)
+    only what an edit can change is recomputed: the ``k`` convolution outputs under the
+    edited base, from the reference's pre-activations, with no forward pass per mutant.
+    Other models score the mutants of many sequences together in batches of
+    ``batch_size`` (about ``N (C - 1) L / batch_size`` full forward passes).  Both paths
+    agree to float32 rounding (``tests/test_apply_trunk.py``).
 
     Parameters
     ----------
@@ -151,7 +161,13 @@ def in_silico_mutagenesis(
     ConfigError
         For a target outside the model's outputs or bad options.
     """
+    from seqnet.apply.trunk import incremental_ism
+
     _check_options(batch_size, target)
+    fast = incremental_ism(model, inputs, target=target, batch_size=batch_size, device=device)
+    if fast is not None:
+        _check_target(torch.zeros((1, fast.n_outputs)), target)
+        return fast.maps
     tok = inputs.tokens.cpu().numpy()
     lengths = None if inputs.lengths is None else inputs.lengths.cpu().numpy()
     n, width = tok.shape
@@ -176,6 +192,249 @@ def in_silico_mutagenesis(
         mutants[np.arange(seq.size), pos] = letter
         out[g0 + seq, letter, pos] = score(mutants, None if g_len is None else g_len[seq]) - ref[seq]
     return out
+
+
+# -- DeepLIFT / SHAP ----------------------------------------------------------------------------
+
+# Functional non-linearities DeepLIFT needs as modules (its rules hook nn.Module calls).
+_ACTIVATIONS = {
+    torch.relu: nn.ReLU, torch.nn.functional.relu: nn.ReLU, torch.sigmoid: nn.Sigmoid,
+    torch.nn.functional.sigmoid: nn.Sigmoid, torch.tanh: nn.Tanh, torch.nn.functional.tanh: nn.Tanh,
+    torch.nn.functional.gelu: nn.GELU, torch.nn.functional.softplus: nn.Softplus,
+    torch.nn.functional.silu: nn.SiLU, torch.nn.functional.elu: nn.ELU,
+}  # fmt: skip
+_METHOD_ACTIVATIONS = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}
+#: Worst convergence delta, relative to the mean |logit difference|, above which the
+#: maps are reported as not adding up (an operation without a DeepLIFT rule).
+CONVERGENCE_TOLERANCE = 1e-3
+
+
+def deeplift_ready(model: nn.Module, example: torch.Tensor) -> nn.Module:
+    """A copy of ``model`` whose non-linear steps are modules DeepLIFT can hook.
+
+    DeepLIFT (tangermeme, captum) applies its rules to ``nn.ReLU``, ``nn.MaxPool1d``
+    and other modules; a model that calls ``torch.relu`` or ``x.amax(-1)`` in its
+    ``forward`` would silently get plain gradients there, and its attributions would not
+    add up.  The copy is traced with ``torch.fx`` and rewritten, computing the same
+    function: functional activations become their modules, a max over the last axis
+    becomes ``nn.MaxPool1d`` over the whole axis, and ``torch.maximum(a, b)`` becomes
+    ``b + relu(a - b)`` (exact, and handled by the ReLU rule).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model (left unchanged).
+    example : torch.Tensor, shape=(B, C, L)
+        An input, to learn the shapes of pooled tensors.
+
+    Returns
+    -------
+    torch.nn.Module
+        The rewritten copy, or an unchanged copy when tracing fails (models with
+        data-dependent control flow); the convergence check then tells.
+    """
+    import copy
+
+    import torch.fx as fx
+    from torch.fx.passes.shape_prop import ShapeProp
+
+    net = copy.deepcopy(model).eval()
+    try:
+        gm = fx.symbolic_trace(net)
+        ShapeProp(gm).propagate(example)
+    except Exception:  # noqa: BLE001 - any tracing failure: keep the model as it is
+        return net
+    shapes = {n: n.meta["tensor_meta"].shape for n in gm.graph.nodes if "tensor_meta" in n.meta}
+    for k, node in enumerate(list(gm.graph.nodes)):
+        _rewrite_node(gm, node, shapes, k)
+    gm.graph.lint()
+    gm.recompile()
+    return gm
+
+
+def _rewrite_node(gm, node, shapes: dict, k: int) -> None:
+    """Replace one fx node by module calls DeepLIFT understands (see :func:`deeplift_ready`)."""
+    graph, fn = gm.graph, node.target
+    if node.op == "call_function" and fn in _ACTIVATIONS or node.op == "call_method" and fn in _METHOD_ACTIVATIONS:
+        if len(node.args) != 1 or node.kwargs:
+            return
+        cls = _ACTIVATIONS[fn] if node.op == "call_function" else _METHOD_ACTIVATIONS[fn]
+        gm.add_submodule(f"_deeplift_{k}", cls())
+        with graph.inserting_after(node):
+            new = graph.call_module(f"_deeplift_{k}", (node.args[0],))
+    elif _is_global_max(node, shapes):
+        gm.add_submodule(f"_deeplift_{k}", nn.MaxPool1d(int(shapes[node.args[0]][-1])))
+        with graph.inserting_after(node):
+            pooled = graph.call_module(f"_deeplift_{k}", (node.args[0],))
+        with graph.inserting_after(pooled):
+            new = graph.call_method("squeeze", (pooled, -1))
+    elif node.op == "call_function" and fn is torch.maximum and len(node.args) == 2 and not node.kwargs:
+        a, b = node.args
+        gm.add_submodule(f"_deeplift_{k}", nn.ReLU())
+        with graph.inserting_after(node):
+            diff = graph.call_function(torch.sub, (a, b))
+        with graph.inserting_after(diff):
+            relu = graph.call_module(f"_deeplift_{k}", (diff,))
+        with graph.inserting_after(relu):
+            new = graph.call_function(torch.add, (b, relu))
+    else:
+        return
+    if node in shapes:
+        shapes[new] = shapes[node]  # later rewrites read the shape of what replaced ``node``
+    node.replace_all_uses_with(new)
+    graph.erase_node(node)
+
+
+def _is_global_max(node, shapes: dict) -> bool:
+    """``x.amax(dim=-1)`` (or ``dim=2``) of a 3-d tensor, without keepdim."""
+    if node.op != "call_method" or node.target != "amax" or node.args[0] not in shapes:
+        return False
+    dims = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else None)
+    ndim = len(shapes[node.args[0]])
+    dims = dims if isinstance(dims, (list, tuple)) else (dims,)
+    return ndim == 3 and len(dims) == 1 and dims[0] in (-1, 2) and not node.kwargs.get("keepdim", False)
+
+
+@dataclass
+class DeepLiftShap:
+    """DeepLIFT/SHAP maps of one output and how well they add up.
+
+    Attributes
+    ----------
+    attributions : numpy.ndarray, shape=(N, C, L), dtype=float32
+        Contribution of the observed letter at each position (0 elsewhere).
+    hypothetical : numpy.ndarray, shape=(N, C, L), dtype=float32
+        What each letter would contribute at each position (TF-MoDISco's input).
+    deltas : numpy.ndarray, shape=(N,)
+        ``|sum of attributions - (logit(x) - mean logit(references))|`` per sequence.
+    mean_difference : float
+        Mean ``|logit(x) - mean logit(references)|``, the scale of the deltas.
+    n_shuffles : int
+        References per sequence.
+    """
+
+    attributions: np.ndarray
+    hypothetical: np.ndarray
+    deltas: np.ndarray
+    mean_difference: float
+    n_shuffles: int
+
+    @property
+    def worst_delta(self) -> float:
+        """The largest convergence delta (0 for no sequences)."""
+        return float(self.deltas.max()) if self.deltas.size else 0.0
+
+    @property
+    def converged(self) -> bool:
+        """Whether the worst delta is below :data:`CONVERGENCE_TOLERANCE` of the mean difference."""
+        return self.worst_delta <= CONVERGENCE_TOLERANCE * max(self.mean_difference, 1e-6)
+
+
+def deep_lift_shap(
+    model: nn.Module,
+    inputs: SequenceInputs,
+    *,
+    target: int = 0,
+    n_shuffles: int = 10,
+    seed: int = 0,
+    batch_size: int = 256,
+    device: str | torch.device = "cpu",
+) -> DeepLiftShap:
+    """DeepLIFT/SHAP attributions of one logit, against dinucleotide-shuffled references.
+
+    Each sequence is compared with ``n_shuffles`` dinucleotide shuffles of itself
+    (seqnet's exact-count shuffle, seeded), which keep its composition and remove its
+    motifs; tangermeme's ``deep_lift_shap`` propagates the differences through a
+    :func:`deeplift_ready` copy of the model and averages over the references.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Maps ``(B, C, L)`` one-hot to ``(B, n_outputs)`` logits; on ``device``; left
+        unchanged.  Models that read a padding mask take records without padding only.
+    inputs : SequenceInputs
+        The sequences (DNA / RNA: shuffles need a letter alphabet of 4).
+    target : int, optional
+        Output whose logit is explained. Default is 0.
+    n_shuffles : int, optional
+        References per sequence. Default is 10.
+    seed : int, optional
+        Seed of the shuffles. Default is 0.
+    batch_size : int, optional
+        Sequence-reference pairs per pass. Default is 256.
+    device : str or torch.device, optional
+        Where to compute. Default is ``"cpu"``.
+
+    Returns
+    -------
+    DeepLiftShap
+
+    Raises
+    ------
+    ConfigError
+        For bad options, a target outside the model's outputs, or padded records for a
+        model that reads a padding mask.
+    """
+    _check_options(batch_size, target)
+    if isinstance(n_shuffles, bool) or int(n_shuffles) != n_shuffles or n_shuffles < 1:
+        raise ConfigError(f"n_shuffles must be an integer >= 1, got {n_shuffles}")
+    if inputs.lengths is not None and getattr(model, "takes_mask", False):
+        raise ConfigError("DeepLIFT/SHAP takes records of the model's input length only: this model reads a padding "
+                          "mask and some records are padded")
+    device = torch.device(device)
+    tok = inputs.tokens.cpu().numpy()
+    n, width = tok.shape
+    c = inputs.alphabet.size
+    attr, hyp = np.zeros((n, c, width), np.float32), np.zeros((n, c, width), np.float32)
+    deltas, diffs = np.zeros(n), np.zeros(n)
+    if n == 0:
+        return DeepLiftShap(attr, hyp, deltas, 0.0, int(n_shuffles))
+    x0, _ = inputs.take(slice(0, 1), device)
+    net = deeplift_ready(model, x0)
+    with torch.no_grad():
+        _check_target(net(x0), target)
+    step = max(1, _DLS_SEQUENCES // int(n_shuffles))
+    for g0 in range(0, n, step):
+        rows = slice(g0, min(n, g0 + step))
+        a, h, d, diff = _dls_group(net, replace(inputs, lengths=None), tok[rows], target, int(n_shuffles),
+                                   seed + g0, batch_size, device)
+        attr[rows], hyp[rows], deltas[rows], diffs[rows] = a, h, d, diff
+    return DeepLiftShap(attr, hyp, deltas, float(np.abs(diffs).mean()), int(n_shuffles))
+
+
+# Sequences per tangermeme call (bounds the (n, n_shuffles, C, L) reference tensor).
+_DLS_SEQUENCES = 4096
+
+
+def _dls_group(net, inputs: SequenceInputs, tok: np.ndarray, target: int, n_shuffles: int, seed: int,
+               batch_size: int, device) -> tuple:
+    """``(attributions, hypothetical, deltas, logit differences)`` of one group of sequences."""
+    import warnings
+
+    from tangermeme.deep_lift_shap import deep_lift_shap as tangermeme_dls
+
+    from seqnet.encode import dinucleotide_shuffle_many
+
+    n, width = tok.shape
+    refs = np.stack([dinucleotide_shuffle_many(tok, seed=seed * 7919 + k) for k in range(n_shuffles)], axis=1)
+    x, _ = replace(inputs, tokens=tok).take(slice(None), torch.device("cpu"))
+    r, _ = replace(inputs, tokens=refs.reshape(n * n_shuffles, width)).take(slice(None), torch.device("cpu"))
+    with warnings.catch_warnings():
+        # N columns are not one-hot, and tangermeme's own convergence warnings are
+        # replaced by the check below.
+        warnings.simplefilter("ignore")
+        hyp = tangermeme_dls(net, x, references=r.reshape(n, n_shuffles, *x.shape[1:]), target=target,
+                             batch_size=batch_size, hypothetical=True, only_warn=True, device=device,
+                             dtype=torch.float32)
+    hyp = hyp.detach().float().cpu()
+    attr = hyp * (x == 1)
+    fx_ = inference.logits(net, replace(inputs, tokens=tok), batch_size=batch_size, device=device)
+    fr = inference.logits(net, replace(inputs, tokens=refs.reshape(n * n_shuffles, width)), batch_size=batch_size,
+                          device=device)
+    _check_target(fx_, target)
+    diff = (fx_[:, target] - fr[:, target].reshape(n, n_shuffles).mean(dim=1)).double().numpy()
+    delta = np.abs(attr.double().sum(dim=(1, 2)).numpy() - diff)
+    return attr.numpy(), hyp.numpy(), delta, diff
 
 
 def write_attributions(

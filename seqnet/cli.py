@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shlex
 import sys
 from pathlib import Path
 
@@ -32,6 +33,12 @@ def flag_of(name: str) -> str:
 class SeqnetGroup(click.Group):
     """A click group that reports :class:`SeqnetError` as one line and exits 1, and shows
     the library's ``warning:`` lines on stderr."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        from seqnet.provenance import COMMAND
+
+        COMMAND.set(" ".join(["seqnet", *(shlex.quote(str(a)) for a in args)]))  # for train.log
+        return super().make_context(info_name, args, parent=parent, **extra)
 
     def invoke(self, ctx: click.Context):
         with spelled_as_flags(flag_of), _warnings_on_stderr():
@@ -211,7 +218,7 @@ _TRAIN_OPTIONS = [
                  "with N (default: the longest record, capped by the recipe's max_length)."),
     _recipe("--alphabet", key="data.alphabet", type=click.Choice(["dna", "rna", "protein"]), help="Sequence alphabet."),
     click.option("--task-name", type=str,
-                 help="Name of the single task of --positives/--bed input (default: from the file name)."),
+                 help="Name of the single task of --positives/--bed input (default: bound)."),
     click.option("--task", type=click.Choice(["auto", "classification", "regression"]), default="auto",
                  show_default=True, help="How to read --labels: auto = regression when the labels are numbers with fractions."),
     click.option("--series", type=str, help="--timeseries: comma-separated series to use, in channel order "
@@ -242,6 +249,9 @@ _TRAIN_OPTIONS = [
     _recipe("--seed", key="seed", type=int, help="Random seed (splits, shuffles, initialisation, batch order)."),
     _recipe("--device", key="device", type=str, help="auto, cpu or cuda[:N]."),
     click.option("--compile", "compile_", is_flag=True, help="Train through torch.compile (for long GPU runs)."),
+    click.option("--baselines", type=click.Choice(["none", "fast", "all"]), default="fast", show_default=True,
+                 help="Baselines fitted on the same split and scored beside the model: fast = GC content and a k-mer "
+                 "spectrum (sequences), logistic regression and kNN (arrays); all adds gapped k-mers / a random forest."),
     click.option("--overwrite", is_flag=True, help="Replace an existing run directory."),
     click.option("--quiet", "-q", is_flag=True, help="No console output but the final metrics."),
 ]
@@ -285,7 +295,7 @@ def train(resume, **params):
         overrides=_overrides(params), task=params["task"], task_name=params["task_name"],
         test_chroms=_split_list(params["test_chroms"]), valid_chroms=_split_list(params["valid_chroms"]),
         overwrite=params["overwrite"], quiet=params["quiet"], run_params=params, resume=state,
-        compile=params.get("compile_", False),
+        compile=params.get("compile_", False), baselines=params.get("baselines", "fast"),
     )
     click.echo(format_table(metrics))
     click.echo(f"run directory: {params['out']}")
@@ -313,13 +323,16 @@ def _overrides(p: dict) -> dict:
 @click.argument("run", type=click.Path(path_type=Path))
 @_options(_SEQUENCE_INPUTS + _ARRAY_INPUTS)
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Write the metrics as JSON here.")
+@click.option("--predictions", type=click.Path(path_type=Path), help="Write each record's labels and predictions here (TSV).")
+@click.option("--out-dir", type=click.Path(path_type=Path),
+              help="Write a folder with metrics.json, predictions.tsv and the figures (ROC / PR curves, confusion matrix).")
 @click.option("--rc-average", is_flag=True, help="Average the predictions of both strands.")
 @click.option("--batch-size", type=POSITIVE, default=1024, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --negatives shuffle.")
 @click.option("--device", type=str, default="auto", show_default=True)
 @click.option("--missing-labels", type=click.Choice(["error", "mask"]), default="error", show_default=True,
               help="Missing cells of a multi-label --labels table: an error, or left out of the metrics.")
-def evaluate(run, out, rc_average, batch_size, seed, device, missing_labels, **inputs):
+def evaluate(run, out, predictions, out_dir, rc_average, batch_size, seed, device, missing_labels, **inputs):
     """Score a trained model (RUN: run directory or model.pt) on labelled inputs of its kind.
 
     \b
@@ -331,36 +344,141 @@ def evaluate(run, out, rc_average, batch_size, seed, device, missing_labels, **i
     from seqnet.metrics import format_table
     from seqnet.predict import evaluate as run_evaluation
 
-    metrics = run_evaluation(run, _spec(inputs), out=out, rc_average=rc_average, batch_size=batch_size, seed=seed,
-                             device=device, missing_labels=missing_labels)
+    metrics = run_evaluation(run, _spec(inputs), out=out, predictions=predictions, out_dir=out_dir,
+                             rc_average=rc_average, batch_size=batch_size, seed=seed, device=device,
+                             missing_labels=missing_labels)
     click.echo(format_table(metrics))
 
 
 @main.command()
 @click.argument("run", type=click.Path(path_type=Path))
 @_options(_PREDICT_INPUTS)
+@click.option("--bed", type=click.Path(path_type=Path),
+              help="BED regions to score, with --genome: one window of the model's length centred on each.")
+@click.option("--genome", type=click.Path(path_type=Path), help="Genome FASTA for --bed (indexed with pyfaidx).")
+@click.option("--tile", is_flag=True, help="Cut each BED interval into consecutive windows of the model's length.")
+@click.option("--crop", type=click.Choice(["centre", "center"]),
+              help="Score the centre of sequences longer than the model's input (default: they are an error; "
+              "scan long sequences with seqnet scan).")
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path),
               help="Output TSV: id + one column per task / class (probabilities) or regression target (values).")
 @click.option("--rc-average", is_flag=True, help="Average the predictions of both strands.")
 @click.option("--batch-size", type=POSITIVE, default=1024, show_default=True)
 @click.option("--device", type=str, default="auto", show_default=True)
-def predict(run, out, rc_average, batch_size, device, **inputs):
+def predict(run, out, rc_average, batch_size, device, crop, **inputs):
     """Predict with a trained model (RUN: run directory or model.pt) on inputs of its kind.
 
-    Sequences of another length than the model's are centre-cropped or padded with N.
-    Time series are put on the model's time grid, tables and images standardised with
-    the training statistics.
+    Sequences shorter than the model's input are padded with N; a longer one is an
+    error naming it (use seqnet scan for long sequences, or --crop centre).  BED
+    intervals get a window of the model's length centred on them.  Time series are put
+    on the model's time grid, tables and images standardised with the training
+    statistics.
 
     \b
     Examples:
       seqnet predict runs/ctcf --fasta new.fa --out predictions.tsv
+      seqnet predict runs/ctcf --bed peaks.bed --genome hg38.fa --out peaks.tsv
       seqnet predict runs/yeast --timeseries expr.tsv --conditions conditions.tsv --out phases.tsv
       seqnet predict runs/mnist --images new_digits.csv --out digits.tsv
     """
     from seqnet.predict import write_predictions
 
-    table = write_predictions(run, _spec(inputs), out, rc_average=rc_average, batch_size=batch_size, device=device)
+    table = write_predictions(run, _spec(inputs), out, rc_average=rc_average, batch_size=batch_size, device=device,
+                              crop=crop)
     click.echo(f"wrote {len(table)} predictions to {out}", err=True)
+
+
+# ----------------------------------------------------------------------------- genome: scan, variants
+
+
+@main.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--genome", required=True, type=click.Path(path_type=Path),
+              help="Genome FASTA (plain or bgzip; indexed with pyfaidx), or any FASTA of long sequences.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--bed", type=click.Path(path_type=Path), help="Regions to scan (BED; overlapping ones merged).")
+@click.option("--chroms", type=str, help="Comma-separated chromosomes to scan (default: the whole genome).")
+@click.option("--stride", type=POSITIVE, default=50, show_default=True, help="Bases between window starts.")
+@click.option("--strand", type=click.Choice(["both", "plus"]), default="both", show_default=True,
+              help="both: average each window with its reverse complement.")
+@click.option("--peaks", type=float, help="Also write <task>.peaks.bed: windows scoring >= this, merged.")
+@click.option("--batch-size", type=POSITIVE, default=1024, show_default=True)
+@click.option("--device", type=str, default="auto", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def scan(run, genome, out, chroms, **options):
+    """Slide a trained DNA model along a genome: one track per task.
+
+    Windows of the model's input length start every --stride bases; each window's
+    prediction covers the --stride bases at its centre.  Windows holding only N are
+    skipped and counted.
+
+    \b
+    Writes to OUT: <task>.bedGraph and <task>.bw (BigWig) per task, windows.tsv.gz,
+    summary.json, and <task>.peaks.bed with --peaks.
+
+    \b
+    Examples:
+      seqnet scan runs/ctcf --genome hg38.fa --chroms chr21 --out scan/chr21
+      seqnet scan runs/ctcf --genome hg38.fa --bed regions.bed --stride 20 --peaks 0.9 --out scan/regions
+    """
+    from seqnet.apply.scan import scan as run_scan
+
+    summary = run_scan(run, genome, out, chroms=_split_list(chroms), **options)
+    click.echo(f"{summary['scored']:,} of {summary['windows']:,} windows scored ({summary['skipped_n_only']:,} holding "
+               f"only N skipped) in {summary['seconds']:.1f} s ({summary['windows_per_second'] or 0:,.0f} windows/s, "
+               f"{'shared convolution' if summary['shared_trunk'] else 'per-window passes'})")
+    for task, n in summary["peaks"].items():
+        click.echo(f"  {task}: {n} peaks")
+    click.echo(f"tracks: {out}")
+
+
+@main.command()
+@click.argument("run", type=click.Path(path_type=Path))
+@click.option("--vcf", required=True, type=click.Path(path_type=Path), help="Variants (VCF, plain or bgzip).")
+@click.option("--genome", required=True, type=click.Path(path_type=Path), help="Genome FASTA the VCF refers to.")
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output directory.")
+@click.option("--strand", type=click.Choice(["both", "plus"]), default="both", show_default=True,
+              help="both: average each window with its reverse complement.")
+@click.option("--allow-mismatch", is_flag=True, help="Also score alleles whose REF disagrees with the genome.")
+@click.option("--null", type=COUNT, default=1000, show_default=True,
+              help="Random SNVs behind each diff's z-score and p-value (0: none).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random SNVs.")
+@click.option("--ism", type=COUNT, default=0, show_default=True,
+              help="Write in-silico mutagenesis maps of this many top variants' windows (ism/).")
+@click.option("--top", type=COUNT, default=10, show_default=True, help="Top variants per task in the summary.")
+@click.option("--batch-size", type=POSITIVE, default=1024, show_default=True)
+@click.option("--device", type=str, default="auto", show_default=True)
+@click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
+def variants(run, vcf, genome, out, **options):
+    """Predicted effect of every VCF allele: reference vs alternative window.
+
+    Each window is centred on the variant (REF's first base at offset L//2); indels
+    keep the window length by trimming or extending the right flank.  REF is checked
+    against the genome (match, mismatch, N, edge, skipped).
+
+    \b
+    Writes to OUT: variants.tsv, variants.vcf (INFO fields added), summary.json, ism/.
+
+    \b
+    Examples:
+      seqnet variants runs/ctcf --vcf calls.vcf.gz --genome hg38.fa --out effects
+      seqnet variants runs/ctcf --vcf calls.vcf --genome hg38.fa --ism 10 --out effects
+    """
+    from seqnet.apply.variants import variant_effects
+
+    summary = variant_effects(run, vcf, genome, out, **options)
+    status = ", ".join(f"{k} {v}" for k, v in summary["ref_status"].items())
+    click.echo(f"{summary['alleles']} alleles in {summary['records']} records; scored {summary['scored']} ({status})")
+    for reason, info in summary["skipped"].items():
+        click.echo(f"  skipped, {reason}: {info['count']} (first on line {info['first_line']})")
+    for task, rows in summary["top"].items():
+        click.echo(f"top {len(rows)} by |diff| for {task}:")
+        for r in rows:
+            z = "-" if r["z"] is None else f"{r['z']:.2f}"
+            click.echo(f"  {r['id']:<28} {r['chrom']}:{r['pos']} {r['ref'][:10]}>{r['alt'][:10]}  "
+                       f"diff {r['diff']:+.4f}  z {z}")
+    click.echo(f"results: {out}")
 
 
 # ----------------------------------------------------------------------------- interpretation
@@ -368,46 +486,66 @@ def predict(run, out, rc_average, batch_size, device, **inputs):
 
 @main.command()
 @click.argument("run", type=click.Path(path_type=Path))
-@click.option("--fasta", required=True, type=click.Path(path_type=Path), help="Sequences to scan (e.g. the training positives).")
+@click.option("--fasta", required=True, type=click.Path(path_type=Path),
+              help="Sequences to scan: the positives (with --negatives), or every record (with --labels).")
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output directory.")
-@click.option("--negatives", type=str, help="Negatives FASTA or 'shuffle', to rank filters by their AUROC influence.")
-@click.option("--labels", type=click.Path(path_type=Path), help="Label table for --fasta, to rank filters by their AUROC influence.")
-@click.option("--threshold", type=FloatRange(0, 1, max_open=True), default=0.5, show_default=True,
-              help="Site threshold between a filter's mean and max activation.")
+@click.option("--negatives", type=str, help="Negatives FASTA or 'shuffle': motifs of both classes, counted per class, "
+              "with their direction.")
+@click.option("--labels", type=click.Path(path_type=Path), help="Label table for --fasta: motifs counted per task, "
+              "with their direction.")
+@click.option("--method", type=click.Choice(["filters", "modisco", "both"]), default="both", show_default=True,
+              help="filters: first-layer filters; modisco: DeepLIFT/SHAP then TF-MoDISco (modisco-lite).")
+@click.option("--site-fpr", type=FloatRange(0, 1, min_open=True, max_open=True), default=0.01, show_default=True,
+              help="A filter site must beat the filter's best response on all but this fraction of "
+              "dinucleotide-shuffled sequences.")
+@click.option("--threshold", type=FloatRange(0, 1, max_open=True),
+              help="Basset's rule instead of --site-fpr: between each filter's mean (0) and max (1) activation.")
 @click.option("--trim-bits", type=FloatRange(min=0), default=0.2, show_default=True,
               help="Trim flanking columns below this information content.")
 @click.option("--min-sites", type=POSITIVE, default=10, show_default=True, help="Skip filters with fewer sites.")
-@click.option("--merge-rc/--no-merge-rc", default=None,
-              help="Merge reverse-complement twin filters (default: when trained with RC augmentation).")
+@click.option("--cluster-q", type=FloatRange(0, 1, min_open=True), default=0.01, show_default=True,
+              help="TOMTOM q-value at which filter motifs are clustered (average linkage).")
+@click.option("--max-motifs", type=POSITIVE, default=15, show_default=True, help="Motifs in the main set at most.")
+@click.option("--min-influence", type=FloatRange(0, 1, max_open=True), default=0.05, show_default=True,
+              help="Leave filter motifs below this fraction of the largest influence out of the main set.")
 @click.option("--db", type=click.Path(path_type=Path), help="MEME motif file to match against (default: JASPAR CORE from pyjaspar).")
 @click.option("--jaspar-release", type=str, help="JASPAR release, e.g. JASPAR2024 (default: the newest shipped).")
 @click.option("--taxon", type=str, default="vertebrates", show_default=True, help="JASPAR taxon ('all' for every taxon).")
 @click.option("--influence-sequences", type=COUNT, default=2000, show_default=True,
-              help="Measure filter influence on at most this many records (0 = all).")
+              help="Measure influence on at most this many records (0 = all).")
+@click.option("--attribution-sequences", type=COUNT, default=1000, show_default=True,
+              help="DeepLIFT/SHAP (and TF-MoDISco) on at most this many records over all outputs (0 = all).")
+@click.option("--shuffles", type=POSITIVE, default=10, show_default=True,
+              help="Dinucleotide-shuffled references per sequence for DeepLIFT/SHAP.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the shuffles and subsets.")
 @click.option("--batch-size", type=POSITIVE, default=256, show_default=True)
 @click.option("--device", type=str, default="auto", show_default=True)
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 def motifs(run, fasta, out, taxon, **options):
-    """Turn a model's first-layer filters into motifs, matched against JASPAR.
+    """The motifs a model learned: from its filters and from its attributions, named against JASPAR.
 
     \b
-    Writes to OUT: motifs.meme, motifs.jaspar, motifs.transfac, motifs.homer,
-    matches.tsv (best match per motif, ranked by filter influence), all_matches.tsv
-    (every match at q < 0.05), filters.tsv, logos/ and report.html.
+    Writes to OUT: motifs.meme, motifs.jaspar, motifs.transfac, motifs.homer (the main
+    set: one motif per thing learned), matches.tsv (the main set, ranked, with direction,
+    influence, sites per class and JASPAR match), other_motifs.tsv (left out, and why),
+    all_matches.tsv, filters.tsv, modisco/ (TF-MoDISco patterns in the same formats,
+    seqlets), logos/ and report.html.
 
     \b
     Examples:
-      seqnet motifs runs/ctcf --fasta ctcf_peaks.fa --negatives shuffle --out motifs/ctcf
+      seqnet motifs runs/oct4 --fasta oct4.fa --negatives mafk.fa --out motifs/oct4
+      seqnet motifs runs/ctcf --fasta ctcf_peaks.fa --negatives shuffle --method filters --out motifs/ctcf
       seqnet motifs runs/multi --fasta seqs.fa --labels labels.tsv --db my_motifs.meme --out motifs/multi
     """
     from seqnet.motifs.pipeline import motif_report
 
     table = motif_report(run, fasta, out, taxon=None if taxon == "all" else taxon, **options)
-    shown = table.head(10)
-    click.echo(f"{len(table)} motifs; top {len(shown)} by influence:")
-    for r in shown.itertuples():
-        match = "-" if r.best_match_id is None or r.q != r.q else f"{r.best_match_id} {r.best_match_name} (q={r.q:.2g})"
-        click.echo(f"  {r.motif:<12} {r.consensus:<24} sites {r.nsites:>6}  influence {r.influence:8.4f}  {match}")
+    click.echo(f"{len(table)} motifs in the main set, ranked:")
+    for r in table.itertuples():
+        match = "-" if r.q != r.q or r.q >= 0.05 else f"{r.best_match_id} {r.best_match_name} (q={r.q:.2g})"
+        size = "" if r.influence != r.influence else f" {r.influence:+.3f}"
+        click.echo(f"  {r.motif:<9} {r.method:<8} {r.consensus:<24} {r.direction}{size}  {match}")
     click.echo(f"report: {Path(out) / 'report.html'}")
 
 
@@ -416,28 +554,36 @@ def motifs(run, fasta, out, taxon, **options):
 @click.option("--fasta", required=True, type=click.Path(path_type=Path), help="Sequences to explain.")
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output directory.")
 @click.option("--target", type=str, help="Output (task or class) to explain (default: the first).")
-@click.option("--methods", type=str, default="saliency,ism", show_default=True,
-              help="saliency (gradient x input) and/or ism (in-silico mutagenesis).")
+@click.option("--methods", type=str, default="saliency,ism,deepliftshap", show_default=True,
+              help="saliency (gradient x input), ism (in-silico mutagenesis) and/or deepliftshap "
+              "(DeepLIFT/SHAP against dinucleotide-shuffled references).")
+@click.option("--shuffles", type=POSITIVE, default=10, show_default=True,
+              help="References per sequence for deepliftshap.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the deepliftshap shuffles.")
 @click.option("--top", type=COUNT, default=10, show_default=True,
               help="Plot the sequences with the highest predicted probability.")
 @click.option("--batch-size", type=POSITIVE, default=64, show_default=True)
 @click.option("--device", type=str, default="auto", show_default=True)
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 def attribute(run, fasta, out, methods, **options):
-    """Per-base attribution maps: gradient x input and in-silico mutagenesis.
+    """Per-base attribution maps: gradient x input, in-silico mutagenesis and DeepLIFT/SHAP.
 
     \b
-    Writes to OUT: attributions.npz, attributions.tsv, predictions.tsv and plots/.
+    Writes to OUT: attributions.npz, attributions.tsv, predictions.tsv (with each
+    sequence's DeepLIFT/SHAP convergence delta) and plots/.
 
     \b
     Examples:
       seqnet attribute runs/ctcf --fasta top_peaks.fa --out attr/ctcf
-      seqnet attribute runs/multi --fasta seqs.fa --target REST --methods ism --top 5 --out attr/rest
+      seqnet attribute runs/multi --fasta seqs.fa --target REST --methods deepliftshap --top 5 --out attr/rest
     """
     from seqnet.motifs.pipeline import attribution_maps
 
     table = attribution_maps(run, fasta, out, methods=_split_list(methods) or [], **options)
     click.echo(f"attributions for {len(table)} sequences, {int(table.plotted.sum())} plotted: {out}")
+    if "deeplift_delta" in table.columns and len(table):
+        click.echo(f"DeepLIFT/SHAP: worst convergence delta {table.deeplift_delta.max():.2g} "
+                   "(sum of a map minus its prediction difference)")
 
 
 # ----------------------------------------------------------------------------- models, data

@@ -40,6 +40,7 @@ SCHEMA: dict[str, set[str] | None] = {
              "standardize", "series", "time_points", "image_shape"},
     "seed": None,
     "device": None,
+    "inputs": None,  # what a run was trained on (config.yaml records it; ignored when read back)
 }
 
 MONITORS = ("auroc", "loss", "accuracy")
@@ -200,6 +201,7 @@ def resolve(
                 f"{config_file}: the config is for {kinds.get(user_kind).label} input (kind: {user_kind}) but the "
                 f"input is {kinds.get(kind).label} data"
             )
+    user.pop("inputs", None)  # a run's config.yaml given back as a recipe: its inputs are not the new run's
     kind = kind or user_kind or "sequence"
     name = model or user.get("model") or kinds.get(kind).default_model
     cfg = merge(packaged_recipe(name, kind), user)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol, Sequence
 
 import numpy as np
+import pandas as pd
 
 from seqnet.alphabets import Alphabet
 from seqnet.errors import InputError, opt
@@ -353,3 +354,35 @@ def align_targets(data: Dataset, tm, *, source: str, named: bool = True, class_h
             + (f" (missing: {', '.join(missing)})" if missing else "")
         )
     return data.y[:, [data.names.index(n) for n in tm.names]]
+
+
+def class_counts(parts: dict) -> pd.DataFrame:
+    """Records per split and class: ``split``, ``class`` (``task=1`` / ``task=0`` for binary
+    and multi-label tasks, the class name for multi-class, ``all`` for regression), ``n``.
+
+    Parameters
+    ----------
+    parts : dict
+        Split name -> data set (any kind).
+    """
+    rows = []
+    for split, d in parts.items():
+        y = np.asarray(d.y)
+        if d.task_type == "regression":
+            rows.append({"split": split, "class": "all", "n": len(d)})
+        elif d.task_type == "multiclass":
+            rows += [{"split": split, "class": name, "n": int((y == k).sum())} for k, name in enumerate(d.names)]
+        else:
+            for t, name in enumerate(d.names):
+                rows += [{"split": split, "class": f"{name}={v}", "n": int((y[:, t] == v).sum())} for v in (1, 0)]
+    return pd.DataFrame(rows, columns=["split", "class", "n"])
+
+
+def class_masks(data) -> dict[str, np.ndarray]:
+    """The records of each class row of :func:`class_counts`, as boolean masks."""
+    y = np.asarray(data.y)
+    if data.task_type == "regression":
+        return {"all": np.ones(len(data), dtype=bool)}
+    if data.task_type == "multiclass":
+        return {name: y == k for k, name in enumerate(data.names)}
+    return {f"{name}={v}": y[:, t] == v for t, name in enumerate(data.names) for v in (1, 0)}

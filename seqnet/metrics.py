@@ -138,9 +138,33 @@ def headline(metrics: dict) -> float:
 
 
 def format_table(metrics: dict) -> str:
-    """Render metrics as a small aligned text table (one row per task, then the mean)."""
-    if "pearson" in metrics:
-        return _format_regression(metrics)
+    """Render metrics as a small aligned text table (one row per task, then the mean), then
+    the baselines' means and the confound checks when ``metrics`` has them."""
+    table = _format_regression(metrics) if "pearson" in metrics else _format_classification(metrics)
+    return "\n".join([table, *_baseline_lines(metrics), *_check_lines(metrics)])
+
+
+def _baseline_lines(metrics: dict) -> list[str]:
+    """One line per baseline: its mean headline metric next to the model's."""
+    key, label = ("pearson", "Pearson") if "pearson" in metrics else ("auroc", "AUROC")
+    model = metrics[key]["mean"]
+    fmt = lambda v: "n/a" if v is None else f"{v:.4f}"  # noqa: E731
+    lines = []
+    for name, b in (metrics.get("baselines") or {}).items():
+        v = b[key]["mean"]
+        gain = "" if v is None or model is None else f"  (model {model - v:+.4f})"
+        lines.append(f"baseline {name}: mean {label} {fmt(v)}{gain}")
+    return lines
+
+
+def _check_lines(metrics: dict) -> list[str]:
+    checks = metrics.get("checks") or {}
+    words = {"gc_auroc": "GC content alone separates the test classes at AUROC",
+             "shuffle_auroc": "positives vs their own dinucleotide shuffles: model AUROC"}
+    return [f"check: {words.get(k, k)} {v:.4f}" for k, v in checks.items()]
+
+
+def _format_classification(metrics: dict) -> str:
     names = [k for k in metrics["auroc"] if k != "mean"] + ["mean"]
     width = max(len("task"), *(len(n) for n in names))
     fmt = lambda v: "   n/a" if v is None else f"{v:6.4f}"  # noqa: E731

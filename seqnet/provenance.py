@@ -8,6 +8,7 @@ differs from what the run started with.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import os
 import stat
@@ -15,6 +16,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from seqnet.errors import ConfigError, opt
+
+#: The command line a run was started with (set by the CLI; None when called from Python).
+COMMAND: contextvars.ContextVar[str | None] = contextvars.ContextVar("seqnet_command", default=None)
 
 #: Parameters of an InputSpec whose values are not files.
 _NOT_FILES = {"shuffle", "genome"}

@@ -6,8 +6,9 @@ For each named run it reads
 * its metrics: an ``evaluate --out`` JSON on an external test set, or else the run's own
   ``metrics.json`` (the held-out test split of the training data; the ``test_set`` column
   says which),
-* optionally its ``seqnet motifs`` directory: the top motifs by filter influence from
-  ``matches.tsv`` with their best database match, and ``report.html``,
+* optionally its ``seqnet motifs`` directory: the top motifs of ``matches.tsv`` (its
+  ranked main set), one per transcription factor, each with its best database match
+  and the direction of its influence ("raises P(oct4)"), and ``report.html``,
 
 and writes a TSV with one row per run and, optionally, a self-contained ``index.html``
 that links each run's motif report by a relative link.
@@ -127,15 +128,7 @@ def _motif_facts(folder: Path, top: int, max_q: float) -> dict:
         )
     q = pd.to_numeric(table["q"], errors="coerce")
     significant = q < max_q
-    table = table.assign(_influence=pd.to_numeric(table["influence"], errors="coerce"))
-    ranked = table.sort_values("_influence", ascending=False, na_position="last", kind="stable").head(top)
-    shown = []
-    for r in ranked.itertuples():
-        qv = pd.to_numeric(r.q, errors="coerce")
-        if not pd.isna(qv) and qv < max_q:
-            shown.append(f"{r.best_match_name} ({r.best_match_id}, q={qv:.2g})")
-        else:
-            shown.append(f"{r.consensus} (no match at q<{max_q:g})")
+    shown = _top_motifs(table, top, max_q)
     report = folder / "report.html"
     return {
         "motifs": len(table),
@@ -143,6 +136,35 @@ def _motif_facts(folder: Path, top: int, max_q: float) -> dict:
         "top_motifs": "; ".join(shown),
         "_report": report if report.is_file() else None,
     }
+
+
+def _top_motifs(table: pd.DataFrame, top: int, max_q: float) -> list[str]:
+    """The first ``top`` motifs naming distinct factors, with their direction.
+
+    A ``matches.tsv`` with a ``direction`` column is ranked already (seqnet motifs' main
+    set); an older one is ranked here by influence.  Motifs whose significant best match
+    names a factor listed before are skipped, so the list reads as distinct TFs.
+    """
+    if "direction" not in table.columns:
+        influence = pd.to_numeric(table["influence"], errors="coerce")
+        table = table.assign(_i=influence).sort_values("_i", ascending=False, na_position="last", kind="stable")
+    shown, seen = [], set()
+    for r in table.itertuples():
+        if len(shown) >= top:
+            break
+        qv = pd.to_numeric(r.q, errors="coerce")
+        named = not pd.isna(qv) and qv < max_q
+        if named and str(r.best_match_name).upper() in seen:
+            continue
+        text = f"{r.best_match_name} ({r.best_match_id}, q={qv:.2g})" if named else \
+            f"{r.consensus} (no match at q<{max_q:g})"
+        direction = getattr(r, "direction", None)
+        if isinstance(direction, str) and direction:
+            text += f" {direction}"
+        if named:
+            seen.add(str(r.best_match_name).upper())
+        shown.append(text)
+    return shown
 
 
 def _int_or_none(value):
@@ -172,7 +194,8 @@ def summary_table(
     motifs : mapping of str to Path or None
         Sample name -> ``seqnet motifs --out`` directory.
     top : int
-        Motifs listed per sample, by influence. Default is 3.
+        Motifs listed per sample: the first of ``matches.tsv`` naming distinct factors,
+        with their direction. Default is 3.
     max_q : float
         A motif is named after its best match when ``q < max_q``. Default is 0.05.
 
@@ -243,7 +266,7 @@ def write_index(table: pd.DataFrame, path: str | Path, *, tsv: str | Path | None
     """
     path = Path(path)
     here = path.parent
-    head = ["Sample", "Model", "Seed", "Test set", "n", "AUROC", "AUPRC", "Significant / motifs", "Top motifs by influence"]
+    head = ["Sample", "Model", "Seed", "Test set", "n", "AUROC", "AUPRC", "Significant / motifs", "Top motifs"]
     lines = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -272,8 +295,9 @@ def write_index(table: pd.DataFrame, path: str | Path, *, tsv: str | Path | None
     lines.append(
         '<p class="note">Test set "external": the sample\'s own test sequences scored by seqnet evaluate; '
         '"train split": the held-out test split of the training data (the run\'s metrics.json). '
-        "Motifs are ranked by filter influence; each is named after its best database match when that "
-        "match is significant.</p>"
+        "Top motifs: the first motifs of each sample's main set that name distinct factors, ranked by the size of "
+        "their influence, with the class or task they push towards; each is named after its best database match "
+        "when that match is significant.</p>"
     )
     lines.append("</body></html>")
     write_text_atomic(path, "\n".join(lines) + "\n")

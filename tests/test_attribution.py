@@ -1,4 +1,4 @@
-"""Saliency and in-silico mutagenesis maps (seqnet.attribution)."""
+"""Saliency, in-silico mutagenesis and DeepLIFT/SHAP maps (seqnet.attribution)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 
 from seqnet.alphabets import DNA
-from seqnet.attribution import in_silico_mutagenesis, saliency, write_attributions
+from seqnet.attribution import deep_lift_shap, deeplift_ready, in_silico_mutagenesis, saliency, write_attributions
 from seqnet.encode import center_fit, encode, one_hot
 from seqnet.errors import ConfigError, InputError
 from seqnet.models import build_model
@@ -208,3 +208,69 @@ def test_write_attributions(linear, tmp_path):
         write_attributions(tmp_path, ids[:2], tok, scores, alphabet="dna")
     with pytest.raises(InputError, match="method name"):
         write_attributions(tmp_path, ids, tok, {"tokens": scores["ism"]}, alphabet="dna")
+
+
+# -- DeepLIFT / SHAP ---------------------------------------------------------------------------
+
+
+class Squared(nn.Module):
+    """A model with an operation DeepLIFT has no rule for (an elementwise square)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(4)
+        self.conv = nn.Conv1d(4, 3, 5, padding=2)
+
+    def forward(self, x):
+        h = self.conv(x)
+        return (h * h).mean(dim=-1)
+
+
+@pytest.mark.parametrize("both_strands", [False, True])
+def test_deeplift_ready_rewrites_functional_steps_and_computes_the_same(both_strands):
+    torch.manual_seed(3)
+    model = build_model("deepbind", n_channels=4, n_outputs=2, n_filters=4, filter_width=5, hidden=6,
+                        both_strands=both_strands).eval()
+    x = torch.tensor(one_hot(np.random.default_rng(0).integers(0, 4, (5, 16)).astype(np.uint8), "dna"))
+    net = deeplift_ready(model, x[:1])
+    kinds = {type(m).__name__ for m in net.modules()}
+    assert "MaxPool1d" in kinds and "ReLU" in kinds
+    torch.testing.assert_close(net(x), model(x))
+    assert not any(isinstance(m, nn.MaxPool1d) for m in model.modules())  # the model itself is unchanged
+
+
+@pytest.mark.parametrize("both_strands", [False, True])
+def test_deep_lift_shap_adds_up_to_the_prediction_difference(both_strands):
+    torch.manual_seed(3)
+    model = build_model("deepbind", n_channels=4, n_outputs=2, n_filters=4, filter_width=5, hidden=6,
+                        both_strands=both_strands).eval()
+    tok = np.random.default_rng(2).integers(0, 4, size=(7, 24)).astype(np.uint8)
+    tok[3, 4:7] = N_TOKEN
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    res = deep_lift_shap(model, SequenceInputs(tok, "dna"), target=1, n_shuffles=4, seed=1, batch_size=5)
+    assert res.attributions.shape == res.hypothetical.shape == (7, 4, 24)
+    assert np.all((res.attributions != 0).sum(axis=1) <= 1)  # observed letters only
+    assert np.all(res.attributions[3][:, 4:7] == 0)
+    full = np.delete(np.arange(7), 3)  # the record with N loses the N positions' share
+    assert res.deltas[full].max() < 1e-4
+    again = deep_lift_shap(model, SequenceInputs(tok, "dna"), target=1, n_shuffles=4, seed=1, batch_size=64)
+    np.testing.assert_allclose(again.attributions, res.attributions, atol=1e-5)  # batch size independent
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, before[k])
+    assert not any(hasattr(m, "_NON_LINEAR_OPS") for m in model.modules())
+
+
+def test_deep_lift_shap_reports_maps_that_do_not_add_up():
+    tok = np.random.default_rng(5).integers(0, 4, size=(6, 20)).astype(np.uint8)
+    res = deep_lift_shap(Squared().eval(), SequenceInputs(tok, "dna"), target=0, n_shuffles=3)
+    assert not res.converged and res.worst_delta > 1e-3
+
+
+def test_deep_lift_shap_errors(deepbind):
+    model, tok = deepbind
+    with pytest.raises(ConfigError, match="n_shuffles must be an integer >= 1"):
+        deep_lift_shap(model, SequenceInputs(tok, "dna"), n_shuffles=0)
+    with pytest.raises(ConfigError, match="target 3 out of range"):
+        deep_lift_shap(model, SequenceInputs(tok, "dna"), target=3, n_shuffles=2)
+    empty = deep_lift_shap(model, SequenceInputs(tok[:0], "dna"), n_shuffles=2)
+    assert empty.attributions.shape == (0, 4, 16) and empty.worst_delta == 0.0

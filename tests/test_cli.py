@@ -46,9 +46,9 @@ def test_train_writes_run_directory(binary_run):
     for name in ("model.pt", "config.yaml", "history.csv", "metrics.json", "train.log"):
         assert (binary_run / name).is_file(), name
     metrics = json.loads((binary_run / "metrics.json").read_text())
-    assert set(metrics) == {"split", "n", "auroc", "auprc"}
+    assert set(metrics) == {"split", "n", "auroc", "auprc", "baselines", "checks"}  # issue 15: baselines, checks
     assert metrics["split"] == "test" and metrics["n"] == 30  # 10% of 300 records
-    assert set(metrics["auroc"]) == {"positives", "mean"}
+    assert set(metrics["auroc"]) == {"bound", "mean"}  # issue 15: the default task name
     assert 0.0 <= metrics["auroc"]["mean"] <= 1.0
     cfg = yaml.safe_load((binary_run / "config.yaml").read_text())
     assert cfg["model"] == "deepbind" and cfg["model_args"]["n_filters"] == 8 and cfg["data"]["length"] == 80
@@ -72,7 +72,7 @@ def test_seqnet_load(binary_run):
     import seqnet
 
     tm = seqnet.load(binary_run)
-    assert tm.name == "deepbind" and tm.length == 80 and tm.names == ["positives"]
+    assert tm.name == "deepbind" and tm.length == 80 and tm.names == ["bound"]
     assert tm.alphabet.name == "dna" and tm.task_type == "binary"
     assert not tm.model.training
 
@@ -92,7 +92,7 @@ def test_evaluate_and_predict(binary_run, sim, tmp_path, cli):
     result = cli("evaluate", binary_run, "--positives", sim.positives_fasta, "--negatives", sim.negatives_fasta,
                  "--out", out)
     assert result.exit_code == 0, result.output
-    assert "AUROC" in result.output and "positives" in result.output
+    assert "AUROC" in result.output and "bound" in result.output
     metrics = json.loads(out.read_text())
     assert metrics["n"] == 300 and set(metrics) == {"split", "n", "auroc", "auprc"}
 
@@ -100,22 +100,53 @@ def test_evaluate_and_predict(binary_run, sim, tmp_path, cli):
     result = cli("predict", binary_run, "--fasta", sim.positives_fasta, "--out", preds)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(preds, sep="\t")
-    assert list(table.columns) == ["id", "positives"] and len(table) == 150
-    assert table.positives.between(0, 1).all()
+    assert list(table.columns) == ["id", "bound"] and len(table) == 150
+    assert table.bound.between(0, 1).all()
     assert table.id.iloc[0] == "sim_pos_00001"
 
     rc = tmp_path / "rc.tsv"
     assert cli("predict", binary_run, "--fasta", sim.positives_fasta, "--out", rc, "--rc-average").exit_code == 0
     rc_table = pd.read_csv(rc, sep="\t")
-    assert not rc_table.positives.equals(table.positives)
+    assert not rc_table.bound.equals(table.bound)
 
 
-def test_predict_fits_other_lengths(binary_run, tmp_path, cli):
+def test_predict_pads_shorter_and_refuses_longer_records(binary_run, tmp_path, cli):
     fa = write(tmp_path / "x.fa", ">short\nACGTACGTAC\n>long\n" + "ACGT" * 60 + "\n>soft\nacgtnnACGT\n")
     out = tmp_path / "p.tsv"
     result = cli("predict", binary_run, "--fasta", fa, "--out", out)
+    assert result.exit_code == 1 and not out.exists()
+    assert result.stderr.strip() == (
+        f"Error: {fa}: record 'long' is 240 bp, longer than the model's input (80 bp); scan long sequences with "
+        f"`seqnet scan RUN --genome {fa}`, or pass --crop centre to score the centre 80 bp")
+    result = cli("predict", binary_run, "--fasta", fa, "--out", out, "--crop", "centre")
     assert result.exit_code == 0, result.output
     assert list(pd.read_csv(out, sep="\t").id) == ["short", "long", "soft"]
+
+
+def test_predict_bed_genome(binary_run, tmp_path, cli):
+    from seqnet.inputs import InputSpec
+    from seqnet.predict import predict_table
+
+    seq = "".join("ACGT"[(i * 7 + i // 3) % 4] for i in range(400))
+    genome = write(tmp_path / "g.fa", ">c1\n" + seq + "\n")
+    bed = write(tmp_path / "r.bed", "c1\t100\t150\nc1\t300\t380\n")
+    out = tmp_path / "p.tsv"
+    result = cli("predict", binary_run, "--bed", bed, "--genome", genome, "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out, sep="\t")
+    assert list(table.id) == ["c1:85-165", "c1:300-380"]
+    fa = write(tmp_path / "w.fa", f">x\n{seq[85:165]}\n>y\n{seq[300:380]}\n")
+    expected = predict_table(binary_run, InputSpec(fasta=fa))
+    assert table.bound.tolist() == pytest.approx(expected.bound.tolist(), abs=1e-6)
+
+    long_bed = write(tmp_path / "long.bed", "c1\t0\t200\n")
+    result = cli("predict", binary_run, "--bed", long_bed, "--genome", genome, "--out", out)
+    assert result.exit_code == 1 and "long.bed: line 1: interval c1:0-200 is 200 bp, longer than the model's input " \
+        "(80 bp); scan it with `seqnet scan" in result.stderr
+    assert cli("predict", binary_run, "--bed", long_bed, "--genome", genome, "--out", out, "--tile").exit_code == 0
+    assert list(pd.read_csv(out, sep="\t").id) == ["c1:0-80", "c1:80-160"]
+    result = cli("predict", binary_run, "--bed", long_bed, "--out", out)
+    assert result.exit_code == 1 and result.stderr.strip() == "Error: --bed needs --genome GENOME.fa"
 
 
 def test_multilabel_fasta_labels(sim, tiny_config, tmp_path, cli):
@@ -146,13 +177,13 @@ def test_multiclass(sim, tiny_config, tmp_path, cli):
     result = cli("train", "--fasta", sim.multilabel_fasta, "--labels", path, "--config", tiny_config, "--out", out, *TINY)
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics) == {"split", "n", "auroc", "auprc", "accuracy", "macro_f1"}
+    assert set(metrics) == {"split", "n", "auroc", "auprc", "accuracy", "macro_f1", "baselines"}
     assert 0 <= metrics["macro_f1"] <= 1
     assert set(metrics["auroc"]) == {"cebpb", "ctcf", "spi1", "mean"}
     preds = tmp_path / "p.tsv"
     assert cli("predict", out, "--fasta", sim.multilabel_fasta, "--out", preds).exit_code == 0
     p = pd.read_csv(preds, sep="\t")
-    assert list(p.columns) == ["id", "cebpb", "ctcf", "spi1"]
+    assert list(p.columns) == ["id", "cebpb", "ctcf", "spi1", "predicted"]  # issue 15: the predicted class
     assert (p[["cebpb", "ctcf", "spi1"]].sum(axis=1) - 1).abs().max() < 1e-4
 
 

@@ -123,7 +123,7 @@ def test_timeseries_run_directory(ts_run):
     import seqnet
 
     metrics = json.loads((ts_run / "metrics.json").read_text())
-    assert set(metrics) == {"split", "n", "auroc", "auprc", "accuracy", "macro_f1"}
+    assert set(metrics) == {"split", "n", "auroc", "auprc", "accuracy", "macro_f1", "baselines"}
     assert metrics["n"] == 6 and 0 <= metrics["accuracy"] <= 1  # 10 % of 60, stratified: 2 per class
     cfg = yaml.safe_load((ts_run / "config.yaml").read_text())
     assert cfg["kind"] == "timeseries" and cfg["model"] == "lstm" and cfg["model_args"]["rnn_hidden"] == 8
@@ -148,7 +148,7 @@ def test_timeseries_evaluate_predict(ts_run, ts_files, tmp_path, cli):
     result = cli("predict", ts_run, "--timeseries", expr, "--conditions", cond, "--out", preds)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(preds, sep="\t")
-    assert list(table.columns) == ["id", "early", "late", "mid"] and len(table) == 72  # unlabelled genes too
+    assert list(table.columns) == ["id", "early", "late", "mid", "predicted"] and len(table) == 72  # unlabelled genes too
     assert (table[["early", "late", "mid"]].sum(axis=1) - 1).abs().max() < 1e-4
     # a file with the columns in another order gives the same predictions
     frame = pd.read_csv(expr, sep="\t")
@@ -217,7 +217,7 @@ def test_table_classification(table_files, tmp_path, cli):
     assert cli("predict", out, "--table", feats, "--out", p1).exit_code == 0
     assert cli("predict", out, "--table", reordered, "--out", p2).exit_code == 0
     a, b = pd.read_csv(p1, sep="\t"), pd.read_csv(p2, sep="\t")
-    assert list(a.columns) == ["id", "t0", "t1", "t2"] and len(a) == 80
+    assert list(a.columns) == ["id", "t0", "t1", "t2", "predicted"] and len(a) == 80
     pd.testing.assert_frame_equal(a, b)
     result = cli("evaluate", out, "--table", feats, "--labels", classes)
     assert result.exit_code == 0 and "accuracy" in result.output
@@ -231,7 +231,7 @@ def test_table_regression(table_files, tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert "Pearson" in result.output
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics) == {"split", "n", "pearson", "spearman", "mse"}
+    assert set(metrics) == {"split", "n", "pearson", "spearman", "mse", "baselines"}
     assert set(metrics["pearson"]) == {"score", "other", "mean"} and metrics["pearson"]["score"] > 0.9
     assert list(pd.read_csv(out / "history.csv").columns) == ["epoch", "train_loss", "valid_loss", "valid_pearson",
                                                              "seconds"]
@@ -276,7 +276,7 @@ def test_images_csv_npz_idx(image_files, tmp_path, cli):
     preds = tmp_path / "p.tsv"
     assert cli("predict", out, "--images", idx_x, "--out", preds).exit_code == 0
     table = pd.read_csv(preds, sep="\t")
-    assert list(table.columns) == ["id", "0", "1", "2"] and list(table.id[:3]) == [0, 1, 2]
+    assert list(table.columns) == ["id", "0", "1", "2", "predicted"] and list(table.id[:3]) == [0, 1, 2]
     for path, extra, model in ((npz, [], "softmax"), (idx_x, ["--labels", idx_y], "mlp"),
                                (npz, ["--image-shape", "12x12"], "resnet")):
         args = {"resnet": dict(channels=[4, 4]), "mlp": dict(hidden=[8]), "softmax": {}}[model]
@@ -448,7 +448,7 @@ def test_sequence_regression(sim, tiny_config, tmp_path, cli):
                  "--epochs", "2", "--batch-size", "32", "--quiet")
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
-    assert set(metrics) == {"split", "n", "pearson", "spearman", "mse"}
+    assert set(metrics) == {"split", "n", "pearson", "spearman", "mse", "baselines"}
     result = cli("evaluate", out, "--fasta", sim.multilabel_fasta, "--labels", labels)
     assert result.exit_code == 0 and "Pearson" in result.output
     preds = tmp_path / "p.tsv"

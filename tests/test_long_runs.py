@@ -100,8 +100,9 @@ def test_torchrun_two_cpu_processes(sim, tiny_config, tmp_path):
            *_train_args(sim, out, 2, tiny_config)]
     result = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=280)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert sorted(p.name for p in out.iterdir()) == ["config.yaml", "history.csv", "metrics.json", "model.pt",
-                                                      "train.log"]
+    assert sorted(p.name for p in out.iterdir()) == ["config.yaml", "curves.png", "history.csv", "history.png",
+                                                      "metrics.json", "model.pt", "report.html",
+                                                      "test_predictions.tsv", "train.log"]
     assert not list(tmp_path.glob(".ddp*"))  # no scratch or resume leftovers from any rank
     log = (out / "train.log").read_text()
     assert "DDP: 2 processes (gloo)" in log

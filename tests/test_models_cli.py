@@ -52,4 +52,4 @@ def test_train_predict_every_model(name, alphabet, dna_files, protein_files, tmp
     result = cli("predict", out, "--fasta", pos, "--out", preds)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(preds, sep="\t")
-    assert len(table) == (40 if alphabet == "dna" else 30) and table.pos.between(0, 1).all()
+    assert len(table) == (40 if alphabet == "dna" else 30) and table.bound.between(0, 1).all()  # issue 15: task "bound"

@@ -115,8 +115,8 @@ def test_attribute(motif_run, sim, tmp_path, cli):
     plots = sorted(p.name for p in (out / "plots").iterdir())
     assert len(plots) == 4 and plots[0].startswith("001_") and plots[0].endswith(".ism.png")
     preds = pd.read_csv(out / "predictions.tsv", sep="\t")
-    assert preds.plotted.sum() == 2 and preds.loc[preds.plotted, "positives"].min() >= \
-        preds.loc[~preds.plotted, "positives"].max()
+    assert preds.plotted.sum() == 2 and preds.loc[preds.plotted, "bound"].min() >= \
+        preds.loc[~preds.plotted, "bound"].max()
     from test_cli import _fails
 
     _fails(cli("attribute", motif_run, "--fasta", small, "--out", tmp_path / "a2", "--methods", "shap"),

@@ -180,10 +180,11 @@ class ArrayKind(InputKind):
         """Random splits are stratified by class for single-label classification."""
         return data.task_type in ("binary", "multiclass")
 
-    def load_for_model(self, spec, tm, *, seed: int = 0, missing: str = "error") -> tuple[ArrayInputs, np.ndarray]:
+    def load_for_model(self, spec, tm, *, seed: int = 0,
+                       missing: str = "error") -> tuple[list[str], ArrayInputs, np.ndarray]:
         data = self.labelled_for_model(spec, tm, missing=missing)
         y = align_targets(data, tm, source=str(spec.labels or spec.images), class_hint=self.class_hint)
-        return ArrayInputs(data.x, data.mask), y
+        return data.ids, ArrayInputs(data.x, data.mask), y
 
     def labelled_for_model(self, spec, tm, missing: str = "error") -> ArraySet:
         """Labelled inputs for ``tm``, preprocessed as its checkpoint says; classes and

@@ -24,6 +24,8 @@ import torch
 from seqnet.errors import ConfigError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from seqnet.datasets import Dataset
     from seqnet.inputs import InputSpec
 
@@ -136,10 +138,10 @@ class InputKind:
         raise NotImplementedError
 
     def load_for_model(self, spec: "InputSpec", tm, *, seed: int = 0,
-                       missing: str = "error") -> tuple["Inputs", np.ndarray]:
-        """Labelled data for evaluating the trained model ``tm``: its inputs, prepared as
-        at training time, and the targets in the model's output order (``missing="mask"``:
-        missing cells of a multi-label table as NaN)."""
+                       missing: str = "error") -> tuple[list[str], "Inputs", np.ndarray]:
+        """Labelled data for evaluating the trained model ``tm``: record ids, inputs
+        prepared as at training time, and the targets in the model's output order
+        (``missing="mask"``: missing cells of a multi-label table as NaN)."""
         raise NotImplementedError
 
     def read(self, spec: "InputSpec", tm) -> tuple[list[str], "Inputs"]:
@@ -175,6 +177,17 @@ class InputKind:
     def describe(self, data: "Dataset", parts: dict[str, "Dataset"]) -> list[str]:
         """Log lines saying what was loaded and how it was split."""
         raise NotImplementedError
+
+    def checks(self, predict, data: "Dataset", test: "Dataset", preprocess: dict) -> dict:
+        """Kind-specific checks of a trained model on its test split (``metrics.json``'s
+        ``checks``); ``predict(inputs) -> probabilities`` runs the model. None by default."""
+        return {}
+
+    def data_summary(self, parts: dict) -> "pd.DataFrame":
+        """Records per split and class (see :func:`seqnet.datasets.class_counts`)."""
+        from seqnet.datasets import class_counts
+
+        return class_counts(parts)
 
     def nominal_shape_args(self, length: int, alphabet: str) -> dict:
         """Shape arguments of a model of this kind built only to count its parameters."""

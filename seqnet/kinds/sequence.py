@@ -197,6 +197,10 @@ class SequenceKind(InputKind):
     def check_spec(self, spec, purpose: str) -> None:
         if purpose != "predict":
             sequence_mode(spec)
+        elif spec.bed is not None:
+            _need(spec.genome is not None, f"{opt('bed')} needs {opt('genome')} GENOME.fa")
+        elif spec.genome is not None or spec.tile:
+            raise ConfigError(f"{opt('genome' if spec.genome is not None else 'tile')} goes with {opt('bed')}")
 
     def record_config(self, cfg: dict, data: SequenceSet) -> None:
         cfg["data"]["length"] = data.length
@@ -208,7 +212,8 @@ class SequenceKind(InputKind):
                      max_length=data_cfg["max_length"], seed=seed, task_name=task_name, task=task,
                      missing=data_cfg.get("missing_labels", "error"))
 
-    def load_for_model(self, spec, tm, *, seed: int = 0, missing: str = "error") -> tuple[SequenceInputs, np.ndarray]:
+    def load_for_model(self, spec, tm, *, seed: int = 0,
+                       missing: str = "error") -> tuple[list[str], SequenceInputs, np.ndarray]:
         # Labels are read with the model's task: a fraction in a 0/1 column is an error, not regression.
         task = "regression" if tm.task_type == "regression" else "classification"
         if task == "regression" and spec.fasta is None:
@@ -217,10 +222,22 @@ class SequenceKind(InputKind):
                      task_name=tm.names[0] if len(tm.names) == 1 else None, task=task, missing=missing)
         y = align_targets(data, tm, source=str(spec.labels or spec.positives or spec.bed), named=spec.labels is not None,
                           class_hint=self.class_hint)
-        return SequenceInputs(data.tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), data.lengths), y
+        return data.ids, SequenceInputs(data.tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), data.lengths), y
 
-    def read(self, spec, tm) -> tuple[list[str], SequenceInputs]:
-        ids, tokens, lengths = loaders.read_sequences(spec.fasta, tm.alphabet, tm.length)
+    def read(self, spec, tm, crop: str | None = None) -> tuple[list[str], SequenceInputs]:
+        """Sequences of ``spec.fasta`` (or ``spec.bed`` windows) for ``tm``; a record longer than
+        the model's input is an error unless ``crop="centre"`` (see :func:`~seqnet.kinds.
+        sequence_loaders.read_sequences`)."""
+        if crop not in (None, "centre", "center"):
+            raise ConfigError(f"{opt('crop')} must be 'centre', got {crop!r}")
+        crop = None if crop is None else "centre"
+        if spec.bed is not None:
+            if tm.alphabet.name != "dna":
+                raise ConfigError(f"{opt('bed')}/{opt('genome')} input is DNA; this model reads {tm.alphabet.name}")
+            ids, tokens = loaders.read_bed_windows(spec.bed, spec.genome, tm.length, tile=spec.tile, crop=crop)
+            lengths = None
+        else:
+            ids, tokens, lengths = loaders.read_sequences(spec.fasta, tm.alphabet, tm.length, crop=crop)
         return ids, SequenceInputs(tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), lengths)
 
     def inputs(self, data: SequenceSet, preprocess: dict) -> SequenceInputs:
@@ -247,6 +264,27 @@ class SequenceKind(InputKind):
 
     def nominal_shape_args(self, length: int, alphabet: str) -> dict:
         return {"n_channels": get_alphabet(alphabet).size, "length": length}
+
+    def checks(self, predict, data: SequenceSet, test: SequenceSet, preprocess: dict) -> dict:
+        from seqnet.confounds import confound_checks
+
+        def predict_tokens(tokens, lengths):
+            return predict(SequenceInputs(tokens, test.alphabet, preprocess.get("unknown", "zeros"), lengths))
+
+        return confound_checks(data, test, predict_tokens)
+
+    def data_summary(self, parts: dict):
+        from seqnet.baselines import gc_features
+        from seqnet.datasets import class_counts, class_masks
+
+        frame = class_counts(parts)
+        lengths, gc = [], []
+        for split, d in parts.items():
+            feats = gc_features(d.tokens, d.lengths, d.alphabet)
+            for mask in class_masks(d).values():
+                lengths.append(float(np.median(feats[mask, 1] * 1000)) if mask.any() else None)
+                gc.append(float(feats[mask, 0].mean()) if mask.any() and d.alphabet.has_complement else None)
+        return frame.assign(**{"median length": lengths, "mean GC": gc})
 
     def nominal_note(self, length: int, alphabet: str) -> str:
         return f"{alphabet.upper() if alphabet != 'protein' else 'protein'} input of length {length}"
@@ -307,9 +345,9 @@ SEQUENCE = SequenceKind(
     label="sequence",
     default_model="deepbind",
     input_options=("positives", "fasta", "bed"),
-    predict_options=("fasta",),
+    predict_options=("fasta", "bed"),
     options=frozenset({"positives", "negatives", "fasta", "bed", "genome", "tile", "test_chroms", "valid_chroms",
-                       "task_name", "rc_average"}),
+                       "task_name", "rc_average", "crop"}),
     train_options=frozenset({"rc_augment", "reshuffle"}),
     data_keys=frozenset({"alphabet", "length", "max_length", "unknown"}),
     usage=(f"{opt('positives')} POS.fa {opt('negatives')} NEG.fa|shuffle",

@@ -13,7 +13,6 @@ padded records is kept for models that mask padding.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Sequence
 
@@ -24,17 +23,8 @@ from seqnet.datasets import SequenceSet
 from seqnet.encode import dinucleotide_shuffle_many, encode, fit_flat
 from seqnet.errors import ConfigError, InputError, opt
 
-def task_name_from_path(path: str | Path) -> str:
-    """A task name from a file name: ``ctcf_peaks.fa.gz`` -> ``ctcf_peaks``; ``task`` for
-    a stream (``<(zcat x.fa.gz)`` is ``/dev/fd/63``: no name to take)."""
-    from seqnet.io.fasta import is_regular_file
-
-    if Path(path).exists() and not is_regular_file(path):
-        return "task"
-    name = Path(path).name
-    name = re.sub(r"(\.gz)?$", "", name)
-    name = re.sub(r"\.(fa|fasta|fna|fas|bed|seq|txt)$", "", name, flags=re.I)
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) or "task"
+#: The task of positives vs negatives (or BED peaks vs background) when none is named.
+DEFAULT_TASK = "bound"
 
 
 def encode_records(ids: Sequence[str], seqs: Sequence[str], alphabet: Alphabet, source: str) -> list[np.ndarray]:
@@ -76,15 +66,69 @@ def fit_lengths(token_lists: Sequence[np.ndarray], length: int, pad_token: int) 
     return fit_flat(np.concatenate(token_lists), lens, length, pad_token)
 
 
-def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int,
+                   crop: str | None = "centre") -> tuple[list[str], np.ndarray, np.ndarray | None]:
     """Unlabelled sequences for a trained model: ids, tokens ``(N, length)`` and real lengths.
 
-    Records are validated against ``alphabet`` and centre-cropped / padded to ``length``;
-    the lengths are None when no record is padded (see :func:`real_lengths`).
+    Records are validated against ``alphabet`` and padded with N to ``length``; the
+    lengths are None when no record is padded (see :func:`real_lengths`).
+
+    Parameters
+    ----------
+    fasta : path
+    alphabet : Alphabet
+    length : int
+        The model's input length.
+    crop : str or None
+        ``"centre"``: a longer record is centre-cropped to ``length``; None: a longer
+        record is an error (``seqnet predict`` without ``--crop``). Default is ``"centre"``.
+
+    Raises
+    ------
+    InputError
+        With ``crop=None``, for the first record longer than ``length``, naming it and
+        pointing to ``seqnet scan``.
     """
 
     ids, token_lists = read_token_lists(fasta, alphabet)
+    if crop is None:
+        refuse_longer(fasta, ids, [len(t) for t in token_lists], length)
     return ids, fit_lengths(token_lists, length, alphabet.unknown), real_lengths(token_lists, length)
+
+
+def refuse_longer(fasta, ids: Sequence[str], lengths: Sequence[int], length: int) -> None:
+    """InputError for the first record longer than the model's input, naming it."""
+    for rid, n in zip(ids, lengths):
+        if n > length:
+            raise InputError(
+                f"{fasta}: record {rid!r} is {n} bp, longer than the model's input ({length} bp); scan long "
+                f"sequences with `seqnet scan RUN --genome {fasta}`, or pass {opt('crop')} centre to score the "
+                f"centre {length} bp"
+            )
+
+
+def read_bed_windows(bed: str | Path, genome: str | Path, length: int, *, tile: bool = False,
+                     crop: str | None = None) -> tuple[list[str], np.ndarray]:
+    """Unlabelled BED windows for a trained model: ``chrom:start-end`` ids and tokens ``(N, length)``.
+
+    An interval shorter than ``length`` gets the window of ``length`` bases centred on it
+    (genome bases, N past a chromosome end); ``tile`` cuts intervals into consecutive
+    windows.  A longer interval is an error naming its line unless ``crop="centre"``
+    (its centre window) or ``tile``.
+    """
+    from seqnet.io.genome import read_bed
+
+    if crop is None and not tile:
+        for iv in read_bed(bed):
+            if iv.end - iv.start > length:
+                raise InputError(
+                    f"{bed}: line {iv.line}: interval {iv.id} is {iv.end - iv.start} bp, longer than the model's "
+                    f"input ({length} bp); scan it with `seqnet scan RUN --genome {genome} --bed {bed}`, or pass "
+                    f"{opt('tile')} (consecutive windows) or {opt('crop')} centre (its centre window)"
+                )
+    _, _, ids, seqs = bed_windows(bed, genome, length=length, tile=tile)
+    dna = get_alphabet("dna")
+    return ids, fit_lengths(encode_records(ids, seqs, dna, str(genome)), length, dna.unknown)
 
 
 def _chroms_from_ids(ids: Sequence[str]) -> list[str | None]:
@@ -141,7 +185,7 @@ def load_positives_negatives(
     length : int or None
         Fixed input length; None = longest record capped at ``max_length``.
     task_name : str or None
-        Name of the single task; default is derived from the positives file name.
+        Name of the single task. Default is ``"bound"``.
 
     Returns
     -------
@@ -176,13 +220,22 @@ def load_positives_negatives(
         tokens=tokens,
         y=y,
         task_type="binary",
-        names=[task_name or task_name_from_path(positives)],
+        names=[task_name or DEFAULT_TASK],
         alphabet=alphabet,
         groups=groups.astype(np.int64),
         chroms=chroms,
         lengths=lengths,
-        shuffled=np.arange(len(all_tok)) >= len(pos_tok) if str(negatives) == "shuffle" else None,
+        shuffled=_shuffled_negatives(groups, len(pos_tok)) if str(negatives) != "shuffle" else
+        np.arange(len(all_tok)) >= len(pos_tok),
     )
+
+
+def _shuffled_negatives(groups: np.ndarray, n_pos: int) -> np.ndarray | None:
+    """Negatives named ``<positive id>_shuf`` (``seqnet prepare --negatives shuffle``) are
+    shuffles of their positive, as if made here: flag them (None when there are none)."""
+    flag = np.zeros(len(groups), dtype=bool)
+    flag[n_pos:] = groups[n_pos:] < n_pos
+    return flag if flag.any() else None
 
 
 def load_fasta_labels(
@@ -343,7 +396,7 @@ def load_bed(
         tokens=tokens,
         y=y,
         task_type="binary",
-        names=[task_name or task_name_from_path(bed)],
+        names=[task_name or DEFAULT_TASK],
         alphabet=alphabet,
         groups=groups.astype(np.int64),
         chroms=pos_chroms + neg_chroms,

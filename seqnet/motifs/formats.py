@@ -53,7 +53,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -440,6 +440,7 @@ def write_all(
     *,
     background: Sequence[float] | None = None,
     stem: str = "motifs",
+    urls: Mapping[str, str] | None = None,
 ) -> dict[str, Path]:
     """Write motifs in all four formats: MEME, JASPAR, TRANSFAC and HOMER.
 
@@ -454,6 +455,8 @@ def write_all(
         Default is None, uniform.
     stem : str, optional
         File name stem. Default is ``"motifs"``.
+    urls : mapping of str to str or None, optional
+        Motif name -> URL for the MEME file's ``URL`` lines. Default is None.
 
     Returns
     -------
@@ -479,7 +482,7 @@ def write_all(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {fmt: out_dir / f"{stem}.{fmt}" for fmt in ("meme", "jaspar", "transfac", "homer")}
-    write_meme(paths["meme"], motifs, background=background)
+    write_meme(paths["meme"], motifs, background=background, urls=urls)
     write_jaspar(paths["jaspar"], motifs)
     write_transfac(paths["transfac"], motifs)
     # HOMER scores against ACGT; an RNA background is in the same A C G(U) order.

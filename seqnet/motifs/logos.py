@@ -30,6 +30,7 @@ __all__ = [
     "information_matrix",
     "draw_logo",
     "draw_logos",
+    "draw_match_logo",
     "draw_attribution",
     "png_data_uri",
     "safe_name",
@@ -168,10 +169,10 @@ def draw_logo(
         ax.set_yticks(np.arange(0.0, top + 1e-9, 1.0))
         if motif.width <= 40:
             ax.set_xticks(range(1, motif.width + 1))
-        ax.tick_params(labelsize=7, length=2)
+        ax.tick_params(labelsize=9, length=2)
         ax.spines[["top", "right"]].set_visible(False)
         if title:
-            ax.set_title(_plain(title), fontsize=9)
+            ax.set_title(_plain(title), fontsize=10)
         fig.tight_layout(pad=0.3)
         png = _render(fig, "png", dpi)
         svg = _render(fig, "svg", dpi) if path_svg is not None else None
@@ -197,6 +198,7 @@ def draw_logos(
     *,
     background: Sequence[float] | None = None,
     svg: bool = True,
+    titles: bool = True,
 ) -> dict[str, Path]:
     """Draw one logo per motif into ``out_dir/logos/``.
 
@@ -210,6 +212,9 @@ def draw_logos(
         Letter frequencies for the information content. Default is None, uniform.
     svg : bool, optional
         Also write an SVG beside each PNG. Default is True.
+    titles : bool, optional
+        Title each logo with the motif's name; False leaves labels to the page that
+        shows the logos (text inside a scaled-down image is unreadable). Default is True.
 
     Returns
     -------
@@ -241,9 +246,79 @@ def draw_logos(
             stem = f"{base}_{k}"
         taken.add(stem.lower())
         png = folder / f"{stem}.png"
-        draw_logo(m, png, path_svg=folder / f"{stem}.svg" if svg else None, background=background)
+        draw_logo(m, png, path_svg=folder / f"{stem}.svg" if svg else None, background=background,
+                  title=None if titles else "")
         paths[m.name] = png
     return paths
+
+
+def draw_match_logo(
+    motif: Motif,
+    target: Motif,
+    offset: int,
+    strand: str,
+    *,
+    background: Sequence[float] | None = None,
+    dpi: int = 100,
+) -> bytes:
+    """A motif's logo above the logo of its database match, aligned as TOMTOM aligned them.
+
+    Parameters
+    ----------
+    motif : Motif
+        The query motif (top row, positions 1..W).
+    target : Motif
+        Its match (bottom row), reverse complemented for ``strand`` ``"-"``.
+    offset : int
+        TOMTOM's offset: the target column (of the reverse-complemented target for
+        ``"-"``) aligned with the query's first column.
+    strand : str
+        ``"+"`` or ``"-"``.
+    background : sequence of float or None, optional
+        Letter frequencies for the query's information content (the target's is
+        against a uniform background, as JASPAR draws it). Default is None, uniform.
+    dpi : int, optional
+        Resolution. Default is 100.
+
+    Returns
+    -------
+    bytes
+        The PNG; no titles (the page says which motif and match these are).
+    """
+    import logomaker
+
+    dpi = _check_dpi(dpi)
+    shown = target.reverse_complement() if strand == "-" else target
+    query = information_matrix(motif, background)
+    match = information_matrix(shown)
+    match.index = np.arange(shown.width) - int(offset) + 1
+    lo, hi = min(1, int(match.index.min())), max(motif.width, int(match.index.max()))
+    width = min(_MAX_WIDTH, max(2.6, 0.9 + _LOGO_INCH_PER_POS * (hi - lo + 1)))
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, 2 * _LOGO_HEIGHT - 0.3), dpi=dpi)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(2, 1, sharex=True)
+    try:
+        for ax, heights, letters in ((axes[0], query, motif.alphabet), (axes[1], match, shown.alphabet)):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", message="Attempting to set identical", category=UserWarning)
+                logomaker.Logo(heights, ax=ax, color_scheme=_color_scheme(letters), font_name="DejaVu Sans")
+            top = max(np.log2(len(letters)), float(heights.to_numpy().sum(axis=1).max()))
+            ax.set_ylim(0.0, top)
+            ax.set_ylabel("bits")
+            ax.set_yticks(np.arange(0.0, top + 1e-9, 1.0))
+            ax.tick_params(labelsize=9, length=2)
+            ax.spines[["top", "right"]].set_visible(False)
+        axes[1].set_xlim(lo - 0.5, hi + 0.5)
+        from matplotlib.ticker import MaxNLocator
+
+        axes[1].xaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.tight_layout(pad=0.3)
+        return _render(fig, "png", dpi)
+    finally:
+        fig.clear()
 
 
 def draw_attribution(

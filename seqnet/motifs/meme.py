@@ -15,14 +15,19 @@ read::
 
     MOTIF MA0139.2 CTCF
 
-    letter-probability matrix: alength= 4 w= 15 nsites= 913 E= 0
+    letter-probability matrix: alength= 4 w= 15 nsites= 913
      0.307777  0.053669  0.491785  0.146769
     ...
+    URL https://jaspar.elixir.no/matrix/MA0139.2/
 
 Every line layout choice above is one of those readers' expectations: the background
 line is single-space separated (Biopython splits it on one space), the matrix rows follow
 the ``letter-probability`` line directly and each motif ends with a blank line (memelite
-only stores a motif when it reads the line after its last row).
+only stores a motif when it reads the line after its last row).  ``E=`` is written only
+for a motif that has an E-value (MEME's own readers default it).  The second word of a
+``MOTIF`` line is MEME's alternate name; memelite keeps the rest of the line as one key
+(``"MA0139.2 CTCF"``), so motifs without an ``alt_name`` are written with their ID
+alone, and an optional ``URL`` line (which every reader skips) can point elsewhere.
 
 The reader is small and ours: it takes the minimal format and the full ``meme.txt``
 output (whose extra sections it skips) and reports problems as
@@ -34,7 +39,7 @@ from __future__ import annotations
 import gzip
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +61,8 @@ def write_meme(
     *,
     background: Sequence[float] | None = None,
     strands: str = "+ -",
+    evalues: Mapping[str, float] | None = None,
+    urls: Mapping[str, str] | None = None,
 ) -> None:
     """Write motifs as a MEME minimal motif format (version 4) file.
 
@@ -71,6 +78,11 @@ def write_meme(
     strands : str, optional
         ``"+ -"`` (both strands) or ``"+"``; the line is only written for DNA, as MEME
         does. Default is ``"+ -"``.
+    evalues : mapping of str to float or None, optional
+        Motif name -> E-value, written as ``E=`` on its matrix line; motifs without
+        one get no ``E=``. Default is None.
+    urls : mapping of str to str or None, optional
+        Motif name -> URL, written as a ``URL`` line after its matrix. Default is None.
 
     Raises
     ------
@@ -101,11 +113,15 @@ def write_meme(
     for m in motifs:
         lines.append(f"MOTIF {m.name} {m.alt_name}" if m.alt_name else f"MOTIF {m.name}")
         lines.append("")
+        e = (evalues or {}).get(m.name)
         lines.append(
             f"letter-probability matrix: alength= {len(alphabet)} w= {m.width} "
-            f"nsites= {m.nsites} E= 0"
+            f"nsites= {m.nsites}" + (f" E= {e:.2g}" if e is not None else "")
         )
         lines.extend(" " + "  ".join(f"{p:.6f}" for p in row) for row in m.pfm)
+        url = (urls or {}).get(m.name)
+        if url:
+            lines.append(f"URL {url}")
         lines.append("")
     write_text_atomic(path, "\n".join(lines) + "\n")
 

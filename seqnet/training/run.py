@@ -27,13 +27,12 @@ import torch
 from seqnet import checkpoint as ckpt_mod
 from seqnet import config as config_mod
 from seqnet import distributed as dist_mod
-from seqnet import inference, kinds
+from seqnet import kinds
 from seqnet.datasets import split_indices
 from seqnet.errors import ConfigError, SeqnetError, opt, render
 from seqnet.kinds.base import InputKind
-from seqnet.metrics import score
 from seqnet.models import build_model
-from seqnet.training import sanity
+from seqnet.training import evidence, sanity
 from seqnet.training.loop import FitResult, fit, history_columns
 from seqnet.training.settings import TrainSettings, check_monitor
 from seqnet.training.state import TrainingState, resume_state_path
@@ -79,6 +78,7 @@ def train_run(
     compile: bool = False,
     fingerprints: dict | None = None,
     early_warnings: list[logging.LogRecord] | None = None,
+    baselines: str = "fast",
 ) -> dict:
     """Run a whole training job and write its run directory.
 
@@ -119,6 +119,9 @@ def train_run(
         resume state so that a resumed run refuses changed inputs.
     early_warnings : list of logging.LogRecord or None
         Warnings given while the data was loaded (already shown), kept in ``train.log``.
+    baselines : str
+        ``"none"``, ``"fast"`` or ``"all"`` (see :mod:`seqnet.baselines`). Default is
+        ``"fast"``.
 
     Returns
     -------
@@ -135,7 +138,8 @@ def train_run(
         try:
             return _run(data, cfg, Path(out), overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
                         valid_chroms=valid_chroms, inputs=inputs, resume=resume, compile=compile,
-                        extra={"params": run_params, "inputs": fingerprints or {}}, early=early_warnings or [])
+                        extra={"params": run_params, "inputs": fingerprints or {}}, early=early_warnings or [],
+                        baselines=baselines)
         except KeyboardInterrupt:
             raise _interrupted(Path(out)) from None
 
@@ -151,7 +155,8 @@ def _interrupted(out: Path) -> "Interrupted":
 
 
 def _run(data, cfg: dict, out: Path, *, overwrite: bool, quiet: bool, test_chroms, valid_chroms, inputs: dict | None,
-         extra: dict, resume: TrainingState | None, compile: bool, early: list[logging.LogRecord]) -> dict:
+         extra: dict, resume: TrainingState | None, compile: bool, early: list[logging.LogRecord],
+         baselines: str) -> dict:
     """The body of :func:`train_run`, its output claimed; ``extra`` goes into the resume state."""
     out = check_out_dir(out, overwrite)
     kind = kinds.of(data)
@@ -164,7 +169,11 @@ def _run(data, cfg: dict, out: Path, *, overwrite: bool, quiet: bool, test_chrom
             shutil.rmtree(stale, ignore_errors=True)
     # Only rank 0 writes the run directory; other ranks log into a throw-away folder.
     scratch = staged_dir(out) if ctx.main else tempfile.TemporaryDirectory(prefix="seqnet-rank-")
-    with scratch as tmp, run_log(Path(tmp) / "train.log", console=not quiet and ctx.main, replay=early):
+    if extra.get("inputs"):
+        cfg["inputs"] = extra["inputs"]
+    with scratch as tmp, run_log(Path(tmp) / "train.log", console=not quiet and ctx.main, replay=early), \
+            _kept_warnings() as said:
+        evidence.log_header(device)
         job = _prepare(data, kind, cfg, device, test_chroms, valid_chroms)
         _log_start(job, inputs, device, ctx)
         sanity.check_labels(data)
@@ -173,9 +182,11 @@ def _run(data, cfg: dict, out: Path, *, overwrite: bool, quiet: bool, test_chrom
         result = fit(job.model, job.parts["train"], job.parts["valid"], settings, on_epoch=_epoch_logger(settings),
                      state_path=state_path, state_extra={**extra, "config": cfg}, resume=resume, dist_ctx=ctx)
         log.info("kept the weights of epoch %d%s", result.best_epoch, " (stopped early)" if result.stopped_early else "")
-        metrics = _score_test(job, device)
+        metrics, prob = evidence.score_test(job, device, baselines)
         sanity.check_metrics(metrics)
         _write_run_dir(Path(tmp), job, result, metrics, inputs)
+        warnings = [render(r.getMessage()) for r in [*early, *said]]
+        evidence.write_evidence(Path(tmp), job, result, metrics, prob, warnings, name=out.name)
     if ctx.main:
         state_path.unlink(missing_ok=True)
     dist_mod.teardown(ctx)
@@ -198,6 +209,7 @@ def train(
     run_params: dict | None = None,
     resume: TrainingState | None = None,
     compile: bool = False,
+    baselines: str = "fast",
 ) -> dict:
     """Train on the files ``spec`` names: resolve the recipe, load the data, :func:`train_run`.
 
@@ -214,8 +226,8 @@ def train(
         How to read a label table: ``"auto"``, ``"classification"`` or ``"regression"``.
         Default is ``"auto"``.
     task_name : str or None
-        Name of the single task of positives / BED input (default: from the file name).
-    test_chroms, valid_chroms, overwrite, quiet, run_params, resume, compile
+        Name of the single task of positives / BED input. Default is ``"bound"``.
+    test_chroms, valid_chroms, overwrite, quiet, run_params, resume, compile, baselines
         As in :func:`train_run`.
 
     Returns
@@ -240,7 +252,7 @@ def train(
             data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
         return train_run(data, cfg, out, overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
                          valid_chroms=valid_chroms, inputs=files, run_params=run_params, resume=resume,
-                         compile=compile, fingerprints=recorded, early_warnings=early)
+                         compile=compile, fingerprints=recorded, early_warnings=early, baselines=baselines)
 
 
 def _config_for(data, kind: InputKind, cfg: dict) -> dict:
@@ -359,20 +371,6 @@ def _epoch_logger(settings: TrainSettings):
     return report
 
 
-def _score_test(job: Job, device: torch.device) -> dict:
-    """Metrics of the held-out test split (empty scores without one), logged."""
-    data, test = job.data, job.parts["test"]
-    if len(test):
-        inputs = job.kind.inputs(test, job.preprocess)
-        prob = inference.predict(job.model, inputs, task_type=data.task_type, device=device)
-        metrics = score(test.y, prob, data.task_type, data.names, split="test")
-    else:
-        log.info("no test split (test fraction 0): metrics.json has no scores")
-        metrics = score(data.y[:0], np.zeros((0, len(data.names))), data.task_type, data.names, split="test")
-    log.info("test: n=%d, %s", metrics["n"], _summary(metrics))
-    return metrics
-
-
 def _write_run_dir(tmp: Path, job: Job, result: FitResult, metrics: dict, inputs: dict | None) -> None:
     """``config.yaml``, ``history.csv``, ``metrics.json`` and ``model.pt`` into ``tmp``."""
     import pandas as pd
@@ -389,14 +387,3 @@ def _write_run_dir(tmp: Path, job: Job, result: FitResult, metrics: dict, inputs
     write_text_atomic(tmp / "history.csv", history.to_csv(index=False))
     write_json_atomic(tmp / "metrics.json", metrics)
     ckpt_mod.save(tmp / "model.pt", checkpoint)
-
-
-def _summary(metrics: dict) -> str:
-    """The test line of the log: mean AUROC (+ accuracy, macro-F1), or mean Pearson and MSE."""
-    fmt = lambda v: "n/a" if v is None else f"{v:.4f}"  # noqa: E731
-    if "pearson" in metrics:
-        return f"mean Pearson {fmt(metrics['pearson']['mean'])}, mean MSE {fmt(metrics['mse']['mean'])}"
-    text = f"mean AUROC {fmt(metrics['auroc']['mean'])}"
-    if "accuracy" in metrics:
-        text += f", accuracy {fmt(metrics['accuracy'])}, macro-F1 {fmt(metrics['macro_f1'])}"
-    return text

@@ -1,5 +1,6 @@
-# Stage 4: read each model's first-layer filters as motifs, name them against JASPAR
-# (pyjaspar, offline) and rank them by influence on the training data.
+# Stage 4: the motifs each model learned, from its first-layer filters (clustered, one per
+# thing learned) and from DeepLIFT/SHAP + TF-MoDISco, named against JASPAR (pyjaspar,
+# offline), counted in positives vs negatives and ranked by their signed influence.
 
 
 rule motifs:
@@ -15,6 +16,7 @@ rule motifs:
         run=lambda wildcards, input: Path(input.model).parent,
         out=lambda wildcards, output: Path(output.report).parent,
         device=config["device"],
+        method=config["motifs"].get("method", "both"),
         args=config["motifs"]["args"],
     log:
         f"{RESULTS}/logs/motifs/{{sample}}.seed{{seed}}.log",
@@ -27,5 +29,6 @@ rule motifs:
         "../envs/seqnet.yaml"
     shell:
         "OMP_NUM_THREADS={threads} NUMBA_NUM_THREADS={threads} seqnet motifs {params.run}"
-        " --fasta {input.positives} --negatives {input.negatives} --device {params.device} {params.args}"
+        " --fasta {input.positives} --negatives {input.negatives} --method {params.method}"
+        " --device {params.device} {params.args}"
         " --out {params.out} --overwrite > {log} 2>&1"
