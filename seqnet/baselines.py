@@ -170,8 +170,11 @@ def _fit_predict(model_name: str, param, task_type: str, x_train, y_train, x_eva
         return np.stack([_regressor(model_name, param).fit(x_train, y_train[:, t]).predict(x_eval)
                          for t in range(y_train.shape[1])], axis=1)
     if task_type == "multiclass":
-        model = _classifier(model_name, param).fit(x_train, y_train)
         prob = np.zeros((x_eval.shape[0], int(y_train.max()) + 1 if len(y_train) else 0))
+        if len(np.unique(y_train)) < 2:  # one class only: predict it
+            prob[:, int(y_train[0])] = 1.0
+            return prob
+        model = _classifier(model_name, param).fit(x_train, y_train)
         prob[:, model.classes_] = model.predict_proba(x_eval)
         return prob
     out = np.full((x_eval.shape[0], y_train.shape[1]), 0.5)
@@ -243,8 +246,10 @@ def sequence_baselines(parts: dict, level: str) -> dict:
 def array_baselines(parts: dict, level: str) -> dict:
     """``logistic`` and ``knn`` (and ``forest`` with ``level="all"``) on a split ArraySet."""
     x = {k: np.nan_to_num(d.x.reshape(len(d), -1).astype(np.float64)) for k, d in parts.items()}
+    n_train = len(parts["train"])
+    neighbours = tuple(k for k in K_GRID if k <= n_train) or (n_train,)  # no more neighbours than records
     out = {"logistic": fit_and_score("logistic", C_GRID, x, parts),
-           "knn": fit_and_score("knn", K_GRID, x, parts)}
+           "knn": fit_and_score("knn", neighbours, x, parts)}
     if level == "all":
         out["forest"] = fit_and_score("forest", (None,), x, parts)
     return out

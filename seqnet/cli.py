@@ -207,10 +207,63 @@ def _spec(params: dict):
 
 # ----------------------------------------------------------------------------- train
 
-_TRAIN_OPTIONS = [
-    click.option("--out", "-o", type=click.Path(path_type=Path), help="Run directory to create."),
-    click.option("--resume", type=click.Path(path_type=Path),
-                 help="Continue the interrupted run aimed at this --out, with its original options."),
+
+class OneLineChoice(click.Choice):
+    """click's Choice whose failure reads ``--flag must be one of A, B, got V`` (one line, exit 1)."""
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            raise _OneLine(f"{param.opts[0]} must be one of {', '.join(self.choices)}, got {value}") from None
+
+
+# The knobs' choices (tests check them against seqnet.training.settings and seqnet.models.common,
+# which this module does not import: they pull in torch).
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+SCHEDULES = ("none", "plateau", "cosine", "onecycle", "step")
+ACTIVATIONS = ("relu", "leaky_relu", "prelu", "elu", "selu", "gelu", "softplus", "tanh", "sigmoid", "softsign")
+
+#: The train options that set optimiser / schedule / penalty knobs (``train`` keys of a recipe).
+KNOB_OPTIONS = ("optimizer", "momentum", "nesterov", "schedule", "warmup_epochs", "lr_factor", "step_epochs",
+                "plateau_patience", "min_lr", "clip_grad", "l1", "l1_scope")
+
+#: The train options that set model arguments (``model_args`` keys, for models that have them).
+MODEL_OPTIONS = ("activation", "batch_norm", "dropout")
+
+_KNOBS = [
+    _recipe("--optimizer", key="train.optimizer", type=OneLineChoice(OPTIMIZERS),
+            help="Optimiser: adam, adamw (decoupled weight decay), sgd (with --momentum, --nesterov), rmsprop."),
+    _recipe("--momentum", key="train.momentum", type=FloatRange(0, 1, max_open=True),
+            help="SGD / RMSprop momentum; Adam's and AdamW's beta1."),
+    click.option("--nesterov/--no-nesterov", default=None, help="Nesterov momentum (--optimizer sgd).  [default: no]"),
+    _recipe("--schedule", key="train.schedule", type=OneLineChoice(SCHEDULES),
+            help="Learning rate over the run: none, plateau (drop when validation stalls), cosine (with "
+            "--warmup-epochs), onecycle, step (drop every --step-epochs)."),
+    _recipe("--warmup-epochs", key="train.warmup_epochs", type=COUNT,
+            help="cosine: epochs of linear warm-up; onecycle: epochs of the rising phase (0: 30 %)."),
+    _recipe("--lr-factor", key="train.lr_factor", type=FloatRange(0, 1, min_open=True, max_open=True),
+            help="step / plateau: the learning rate is multiplied by this at each drop."),
+    _recipe("--step-epochs", key="train.step_epochs", type=POSITIVE, help="step: epochs between drops."),
+    _recipe("--plateau-patience", key="train.plateau_patience", type=COUNT,
+            help="plateau: epochs without validation improvement before a drop."),
+    _recipe("--min-lr", key="train.min_lr", type=FloatRange(min=0), help="cosine / plateau: the lowest learning rate."),
+    _recipe("--clip-grad", key="train.clip_grad", type=FloatRange(min=0),
+            help="Rescale the gradient to this L2 norm at most (0: no clipping)."),
+    _recipe("--l1", key="train.l1", type=FloatRange(min=0), help="L1 penalty: adds l1 * sum |w| to the loss (0: none)."),
+    _recipe("--l1-scope", key="train.l1_scope", type=OneLineChoice(("all", "first")),
+            help="Weights the L1 penalty reads: all (every weight matrix / kernel) or first (the first layer's)."),
+    _recipe("--activation", key="model_args.activation", type=OneLineChoice(ACTIVATIONS),
+            help="The model's activation function (selu brings LeCun-normal initialisation and alpha-dropout)."),
+    _recipe("--batch-norm/--no-batch-norm", key="model_args.batch_norm", default=None,
+            help="Batch norm after the convolutions (deepbind, deepsea, basset, dilated, cnn_lstm, danq; "
+            "time-series cnn, mlp, lenet)."),
+    _recipe("--dropout", key="model_args.dropout", type=FloatRange(0, 1, max_open=True),
+            help="The model's dropout rate (every dropout layer that has this argument)."),
+]
+
+#: The options that make a recipe and read the data (shared by train and tune).
+_RECIPE_OPTIONS = [
     click.option("--model", "model_name", type=str, help="Architecture (default: deepbind, or the --config file's)."),
     click.option("--config", "config_file", type=click.Path(path_type=Path),
                  help="YAML recipe overriding the model's defaults."),
@@ -232,8 +285,9 @@ _TRAIN_OPTIONS = [
     click.option("--image-shape", type=str, help="--images: HxW or CxHxW, e.g. 28x28 (default: inferred from square images)."),
     _recipe("--epochs", key="train.epochs", type=int, help="Maximum epochs."),
     _recipe("--batch-size", key="train.batch_size", type=int, help="Records per optimiser step."),
-    _recipe("--lr", key="train.lr", type=float, help="Adam learning rate."),
-    _recipe("--weight-decay", key="train.weight_decay", type=float, help="L2 penalty."),
+    _recipe("--lr", key="train.lr", type=float, help="Learning rate (the peak of cosine and onecycle)."),
+    _recipe("--weight-decay", key="train.weight_decay", type=float,
+            help="L2 penalty (decoupled weight decay with adamw)."),
     _recipe("--patience", key="train.patience", type=int, help="Epochs without validation improvement before stopping."),
     _recipe("--monitor", key="train.monitor", type=click.Choice(["auroc", "loss", "accuracy"]),
             help="Early-stopping criterion (accuracy: multi-class only)."),
@@ -241,6 +295,7 @@ _TRAIN_OPTIONS = [
             help="Reverse-complement augmentation (DNA/RNA)."),
     click.option("--reshuffle/--no-reshuffle", default=None,
                  help="With --negatives shuffle: draw the training negatives afresh every epoch, on the training device."),
+    *_KNOBS,
     _recipe("--unknown", key="data.unknown", type=click.Choice(["zeros", "uniform"]), help="One-hot of N / ambiguity codes."),
     _recipe("--valid-fraction", key="data.valid_fraction", type=float, help="Share of records for validation."),
     _recipe("--test-fraction", key="data.test_fraction", type=float, help="Share of records held out for testing."),
@@ -248,10 +303,20 @@ _TRAIN_OPTIONS = [
     click.option("--valid-chroms", type=str, help="Comma-separated chromosomes for validation."),
     _recipe("--seed", key="seed", type=int, help="Random seed (splits, shuffles, initialisation, batch order)."),
     _recipe("--device", key="device", type=str, help="auto, cpu or cuda[:N]."),
+]
+
+_BASELINES = click.option(
+    "--baselines", type=click.Choice(["none", "fast", "all"]), default="fast", show_default=True,
+    help="Baselines fitted on the same split and scored beside the model: fast = GC content and a k-mer "
+    "spectrum (sequences), logistic regression and kNN (arrays); all adds gapped k-mers / a random forest.")
+
+_TRAIN_OPTIONS = [
+    click.option("--out", "-o", type=click.Path(path_type=Path), help="Run directory to create."),
+    click.option("--resume", type=click.Path(path_type=Path),
+                 help="Continue the interrupted run aimed at this --out, with its original options."),
+    *_RECIPE_OPTIONS,
     click.option("--compile", "compile_", is_flag=True, help="Train through torch.compile (for long GPU runs)."),
-    click.option("--baselines", type=click.Choice(["none", "fast", "all"]), default="fast", show_default=True,
-                 help="Baselines fitted on the same split and scored beside the model: fast = GC content and a k-mer "
-                 "spectrum (sequences), logistic regression and kNN (arrays); all adds gapped k-mers / a random forest."),
+    _BASELINES,
     click.option("--overwrite", is_flag=True, help="Replace an existing run directory."),
     click.option("--quiet", "-q", is_flag=True, help="No console output but the final metrics."),
 ]
@@ -305,7 +370,8 @@ def _overrides(p: dict) -> dict:
     """The config values the train options set (None: not given, the recipe's stands)."""
     return {
         "train": {k: p.get(k) for k in ("epochs", "batch_size", "lr", "weight_decay", "patience", "monitor",
-                                        "rc_augment", "reshuffle")},
+                                        "rc_augment", "reshuffle", *KNOB_OPTIONS)},
+        "model_args": {k: p.get(k) for k in MODEL_OPTIONS},
         "data": {"alphabet": p["alphabet"], "length": p["length"], "unknown": p["unknown"],
                  "missing_labels": p.get("missing_labels"),
                  "valid_fraction": p["valid_fraction"], "test_fraction": p["test_fraction"],
@@ -314,6 +380,76 @@ def _overrides(p: dict) -> dict:
         "seed": p["seed"],
         "device": p["device"],
     }
+
+
+# ----------------------------------------------------------------------------- tune
+
+_TUNE_OPTIONS = [
+    click.option("--out", "-o", required=True, type=click.Path(path_type=Path),
+                 help="Output folder (study.db, trials.tsv, best.yaml, history.png, importances.png, summary.json); "
+                 "an earlier search's folder is continued."),
+    click.option("--space", required=True, type=click.Path(path_type=Path),
+                 help="Search space YAML: ranges {low, high, log, step} and choices [a, b] over recipe keys "
+                 "(train, model_args, model)."),
+    click.option("--trials", type=POSITIVE, required=True, help="Trials to run in this call (added to the study)."),
+    click.option("--storage", type=str, help="Study database URL (SQLAlchemy: sqlite:///path.db, postgresql://...), "
+                 "shared by every process that works on the study (default: sqlite:///OUT/study.db)."),
+    click.option("--study-name", type=str, default="seqnet", show_default=True, help="The study's name in --storage."),
+    click.option("--pruner", type=OneLineChoice(("median", "hyperband", "none")), default="median", show_default=True,
+                 help="Stop unpromising trials early on the per-epoch validation metric."),
+    click.option("--startup-trials", type=COUNT, default=10, show_default=True,
+                 help="Random trials before the TPE sampler models the results."),
+    click.option("--timeout", type=FloatRange(min=0, min_open=True), help="Start no trial after this many seconds."),
+    click.option("--train-best", is_flag=True, help="Then train the best recipe into OUT/best (test metrics, report)."),
+    _BASELINES,
+    click.option("--overwrite", is_flag=True, help="Start afresh in an existing folder that holds something else."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress lines (the summary is still printed)."),
+]
+
+
+@main.command()
+@_options(_SEQUENCE_INPUTS + _ARRAY_INPUTS + _RECIPE_OPTIONS + _TUNE_OPTIONS)
+def tune(**params):
+    """Search hyperparameters with Optuna (TPE sampler, pruning) on the data and splits of train.
+
+    Each trial trains the recipe (the model's, then --config, the options, then the
+    trial's values from --space) on the training split and is scored on the
+    validation split after every epoch; the test split is never seen.  The study
+    lives in a database: rerun the same command to add trials (a killed search goes
+    on where it stopped), or start several processes with one --storage URL and
+    --study-name to share the work.
+
+    \b
+    Examples:
+      seqnet tune --positives peaks.fa --negatives shuffle --space space.yaml --trials 30 --out tune1
+      seqnet tune --positives peaks.fa --negatives shuffle --space space.yaml --trials 10 \\
+                  --storage sqlite:///shared/study.db --study-name ctcf --out tune_worker2
+      seqnet train --positives peaks.fa --negatives shuffle --config tune1/best.yaml --out best_run
+    """
+    from seqnet.metrics import format_table
+    from seqnet.tune import tune as run_tune
+
+    if params["quiet"]:
+        _quiet_warnings()
+    result = run_tune(
+        _spec(params), params["out"], space=params["space"], trials=params["trials"], storage=params["storage"],
+        study_name=params["study_name"], model=params["model_name"], config_file=params["config_file"],
+        overrides=_overrides(params), task=params["task"], task_name=params["task_name"],
+        test_chroms=_split_list(params["test_chroms"]), valid_chroms=_split_list(params["valid_chroms"]),
+        pruner=params["pruner"], startup_trials=params["startup_trials"], timeout=params["timeout"],
+        train_best=params["train_best"], baselines=params["baselines"], overwrite=params["overwrite"],
+        quiet=params["quiet"], progress=None if params["quiet"] else click.echo,
+    )
+    counts = ", ".join(f"{n} {state}" for state, n in result.counts.items())
+    click.echo(f"study {result.study_name!r} in {result.storage}: {counts}")
+    if result.best is None:
+        click.echo("no trial finished yet: nothing to recommend")
+    else:
+        click.echo(f"best: trial {result.best['number']}, {result.metric} {result.best['value']:.4f}; "
+                   f"recipe: {params['out'] / 'best.yaml'}")
+    if result.trained is not None:
+        click.echo(format_table(result.trained))
+        click.echo(f"run directory: {params['out'] / 'best'}")
 
 
 # ----------------------------------------------------------------------------- evaluate / predict

@@ -4,7 +4,10 @@ Resolution order (later wins): the input kind's defaults (``configs/defaults/<ki
 the model architecture's own defaults (its config dataclass in :mod:`seqnet.models`), the
 model's recipe (``configs/<model>.yaml`` for sequence models, ``configs/<kind>_<model>.yaml``
 for time-series, table and image models; see :mod:`seqnet.recipes`), a user ``--config``
-file, then command-line options.  The input kind comes from the input options
+file, then command-line options.  For data with several outputs (multi-label or
+multi-class), a recipe's (and a ``--config`` file's) ``multi_output`` section, which holds
+``train`` and ``model_args`` values, is merged right after the rest of that file, so a user
+file and the options still win over it.  The input kind comes from the input options
 (``--timeseries``, ``--table``, ``--images``; sequences otherwise); a resolved config of
 another kind than sequence records it as ``kind``.  The resolved dict holds every setting,
 ``model_args`` included (so a checkpoint rebuilds the same model even if a default later
@@ -26,7 +29,7 @@ from seqnet.errors import ConfigError
 from seqnet.recipes import recipe_name
 
 __all__ = [
-    "DEFAULT_MODEL", "KIND_TRAIN_OPTIONS", "MONITORS", "SCHEMA", "check_keys", "defaults",
+    "DEFAULT_MODEL", "KIND_TRAIN_OPTIONS", "MONITORS", "SCHEMA", "check_keys", "check_train_value", "defaults",
     "dump", "merge", "packaged_recipe", "read_config_file", "recipe_name", "resolve", "validate",
 ]
 
@@ -35,13 +38,20 @@ SCHEMA: dict[str, set[str] | None] = {
     "kind": None,
     "model": None,
     "model_args": None,
-    "train": {"epochs", "batch_size", "lr", "weight_decay", "patience", "monitor", "rc_augment", "reshuffle"},
+    "train": {"epochs", "batch_size", "lr", "weight_decay", "patience", "monitor", "rc_augment", "reshuffle",
+              # optimiser, schedule and penalty knobs (seqnet.training.settings.KNOB_DEFAULTS)
+              "optimizer", "momentum", "nesterov", "schedule", "warmup_epochs", "lr_factor", "step_epochs",
+              "plateau_patience", "min_lr", "clip_grad", "l1", "l1_scope"},
     "data": {"alphabet", "length", "max_length", "unknown", "valid_fraction", "test_fraction", "missing_labels",
              "standardize", "series", "time_points", "image_shape"},
     "seed": None,
     "device": None,
     "inputs": None,  # what a run was trained on (config.yaml records it; ignored when read back)
+    "multi_output": None,  # train / model_args values for several outputs (checked by check_keys)
 }
+
+#: Sections a ``multi_output`` section may change.
+MULTI_OUTPUT_SECTIONS = ("train", "model_args")
 
 MONITORS = ("auroc", "loss", "accuracy")
 
@@ -51,11 +61,12 @@ DEFAULT_MODEL = "deepbind"
 KIND_TRAIN_OPTIONS = {"rc_augment": "reverse complement", "reshuffle": "shuffled negatives"}
 
 
-def packaged_recipe(model: str, kind: str = "sequence") -> dict:
+def packaged_recipe(model: str, kind: str = "sequence", outputs: int = 1) -> dict:
     """Return the packaged recipe of ``model`` for input ``kind``, complete, as a dict.
 
     The kind's defaults, then the architecture's ``model_args`` defaults, then what the
-    recipe file changes; top-level keys in :data:`SCHEMA` order (as a recipe writes them).
+    recipe file changes, then, for ``outputs`` > 1, its ``multi_output`` section; top-level
+    keys in :data:`SCHEMA` order (as a recipe writes them), without ``multi_output``.
 
     Raises
     ------
@@ -72,8 +83,15 @@ def packaged_recipe(model: str, kind: str = "sequence") -> dict:
     recipe = recipes.read_recipe(model, kind)
     check_keys(recipe, recipe_name(model, kind))
     base = merge(recipes.kind_defaults(kind), {"model_args": models[model].hyper_parameters()})
-    cfg = merge(base, recipe)
+    cfg = for_outputs(merge(base, recipe), outputs)
     return {key: cfg[key] for key in SCHEMA if key in cfg}
+
+
+def for_outputs(cfg: dict, outputs: int) -> dict:
+    """``cfg`` without its ``multi_output`` section, merged into it when ``outputs`` > 1."""
+    cfg = dict(cfg)
+    several = cfg.pop("multi_output", None)
+    return merge(cfg, several) if several and outputs > 1 else cfg
 
 
 def defaults(kind: str = "sequence", model: str | None = None) -> dict:
@@ -139,6 +157,11 @@ def check_keys(cfg: dict, source: str) -> None:
     for key, value in cfg.items():
         if key not in SCHEMA:
             raise ConfigError(f"{source}: unknown config key {key!r}; expected one of {', '.join(SCHEMA)}")
+        if key == "multi_output" and value is not None:
+            if not isinstance(value, dict) or set(value) - set(MULTI_OUTPUT_SECTIONS):
+                raise ConfigError(f"{source}: section 'multi_output' holds {' and '.join(MULTI_OUTPUT_SECTIONS)} "
+                                  "values for data with several outputs")
+            check_keys(value, f"{source}: multi_output")
         allowed = SCHEMA[key]
         if allowed is not None:
             if not isinstance(value, dict):
@@ -168,6 +191,7 @@ def resolve(
     config_file: str | Path | None = None,
     overrides: dict | None = None,
     kind: str | None = None,
+    outputs: int = 1,
 ) -> dict:
     """Resolve the training config: packaged recipe < ``config_file`` < ``overrides``.
 
@@ -183,6 +207,9 @@ def resolve(
     kind : str or None
         Input kind from the CLI (``"sequence"``, ``"timeseries"``, ``"table"``,
         ``"image"``); None takes the config file's ``kind`` or ``"sequence"``.
+    outputs : int
+        Outputs of the data (tasks, or classes); above 1 the recipe's and the config
+        file's ``multi_output`` sections apply. Default is 1.
 
     Returns
     -------
@@ -204,7 +231,10 @@ def resolve(
     user.pop("inputs", None)  # a run's config.yaml given back as a recipe: its inputs are not the new run's
     kind = kind or user_kind or "sequence"
     name = model or user.get("model") or kinds.get(kind).default_model
-    cfg = merge(packaged_recipe(name, kind), user)
+    user_several = user.pop("multi_output", None)
+    cfg = merge(packaged_recipe(name, kind, outputs), user)
+    if outputs > 1 and user_several:
+        cfg = merge(cfg, user_several)
     cfg["model"] = name
     if kind != "sequence":
         cfg["kind"] = kind
@@ -256,23 +286,81 @@ def validate(cfg: dict) -> None:
     check_model_args(cfg["model"], kind.name, cfg.get("model_args") or {}, shape)
 
 
-def _check_train(t: dict, kind) -> None:
-    """The ``train`` section: ranges, and kind-specific settings only where the kind has them."""
-    from seqnet import kinds
+def _one_of(choices) -> tuple:
+    return (lambda v: v in choices), f"one of {', '.join(choices)}"
 
-    _need(_is_int(t["epochs"]) and t["epochs"] >= 1, f"epochs must be an integer >= 1, got {t['epochs']!r}")
-    _need(_is_int(t["batch_size"]) and t["batch_size"] >= 1, f"batch size must be an integer >= 1, got {t['batch_size']!r}")
-    _need(_is_num(t["lr"]) and t["lr"] > 0, f"learning rate must be > 0, got {t['lr']!r}")
-    _need(_is_num(t["weight_decay"]) and t["weight_decay"] >= 0, f"weight decay must be >= 0, got {t['weight_decay']!r}")
-    _need(_is_int(t["patience"]) and t["patience"] >= 0, f"patience must be an integer >= 0, got {t['patience']!r}")
-    _need(t["monitor"] in MONITORS, f"monitor must be 'auroc', 'loss' or 'accuracy', got {t['monitor']!r}")
+
+def _train_rules() -> dict:
+    """``train`` key -> (test of a value on its own, what the message says is expected)."""
+    from seqnet.training.settings import L1_SCOPES, OPTIMIZERS, SCHEDULES
+
+    int_from = lambda lo: (lambda v: _is_int(v) and v >= lo)  # noqa: E731
+    num_from = lambda lo: (lambda v: _is_num(v) and v >= lo)  # noqa: E731
+    boolean = (lambda v: isinstance(v, bool)), "true or false"
+    return {
+        "epochs": (int_from(1), "an integer >= 1"), "batch_size": (int_from(1), "an integer >= 1"),
+        "lr": ((lambda v: _is_num(v) and v > 0), "> 0"), "weight_decay": (num_from(0), ">= 0"),
+        "patience": (int_from(0), "an integer >= 0"),
+        "monitor": ((lambda v: v in MONITORS), "'auroc', 'loss' or 'accuracy'"),
+        "rc_augment": boolean, "reshuffle": boolean,
+        "optimizer": _one_of(OPTIMIZERS), "momentum": ((lambda v: _is_num(v) and 0 <= v < 1), "in [0, 1)"),
+        "nesterov": boolean, "schedule": _one_of(SCHEDULES), "warmup_epochs": (int_from(0), "an integer >= 0"),
+        "lr_factor": ((lambda v: _is_num(v) and 0 < v < 1), "in (0, 1)"),
+        "step_epochs": (int_from(1), "an integer >= 1"),
+        "plateau_patience": (int_from(0), "an integer >= 0"), "min_lr": (num_from(0), "a number >= 0"),
+        "clip_grad": (num_from(0), "a number >= 0"), "l1": (num_from(0), "a number >= 0"),
+        "l1_scope": _one_of(L1_SCOPES),
+    }
+
+
+#: How messages name some ``train`` keys (the others by their key).
+_TRAIN_WORDS = {"batch_size": "batch size", "lr": "learning rate", "weight_decay": "weight decay"}
+
+
+def check_train_value(key: str, value) -> None:
+    """ConfigError unless ``value`` is valid for ``train.<key>`` on its own (the rules
+    that involve other keys, or the input kind, are checked by :func:`validate`).
+
+    Raises
+    ------
+    ConfigError
+        ``<key> must be <expected>, got <value>``; or for a key :data:`SCHEMA` does not
+        know.
+    """
+    rules = _train_rules()
+    if key not in rules:
+        raise ConfigError(f"unknown config key 'train.{key}'; expected one of {', '.join(sorted(rules))}")
+    test, want = rules[key]
+    _need(test(value), f"{_TRAIN_WORDS.get(key, key)} must be {want}, got {value!r}")
+
+
+def _check_train(t: dict, kind) -> None:
+    """The ``train`` section: each value, the rules between values, and kind-specific
+    settings only where the kind has them."""
+    from seqnet import kinds
+    from seqnet.training.settings import KNOB_DEFAULTS
+
+    for key in ("epochs", "batch_size", "lr", "weight_decay", "patience", "monitor"):
+        check_train_value(key, t[key])
     for option, what in KIND_TRAIN_OPTIONS.items():
         value = t.get(option, False)
         if option in kind.train_options:
-            _need(isinstance(value, bool), f"{option} must be true or false, got {value!r}")
+            check_train_value(option, value)
         else:
             owners = " or ".join(k.label for k in kinds.KINDS.values() if option in k.train_options)
             _need(not value, f"{option} ({what}) applies to {owners} input only, not {kind.label} input")
+    k = {**KNOB_DEFAULTS, **{key: t[key] for key in KNOB_DEFAULTS if key in t}}  # a config older than the knobs
+    for key, value in k.items():
+        check_train_value(key, value)
+    _need(not k["nesterov"] or (k["optimizer"] == "sgd" and k["momentum"] > 0),
+          f"nesterov needs optimizer sgd with momentum > 0 (optimizer {k['optimizer']}, momentum {k['momentum']})")
+    warm = k["warmup_epochs"]
+    if k["schedule"] in ("cosine", "onecycle"):
+        _need(warm < t["epochs"], f"warmup_epochs must be < epochs ({t['epochs']}), got {warm}")
+    else:
+        _need(warm == 0, f"warmup_epochs applies to the cosine and onecycle schedules, not {k['schedule']!r}")
+    if k["schedule"] in ("cosine", "plateau"):
+        _need(k["min_lr"] < t["lr"], f"min_lr must be below the learning rate ({t['lr']}), got {k['min_lr']!r}")
 
 
 def dump(cfg: dict) -> str:

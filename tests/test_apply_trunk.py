@@ -146,3 +146,18 @@ def test_long_chunk_through_segments_equals_per_window_passes():
         shared = trunk.chunk_logits(x, length, stride)
         plain = model(torch.stack([x[:, k * stride : k * stride + length] for k in range(n)]))
     torch.testing.assert_close(shared, plain, atol=1e-5, rtol=1e-5)
+
+
+def test_batch_norm_is_folded_and_other_activations_fall_back():
+    model = _deepbind(filter_width=9, batch_norm=True, both_strands=True)
+    with torch.no_grad():
+        model.bn.running_mean.uniform_(-1, 1)
+        model.bn.running_var.uniform_(0.5, 2)
+    trunk = conv_pool_of(model)
+    assert trunk is not None
+    tok = torch.randint(0, 5, (4 * 10 + 50,), generator=torch.Generator().manual_seed(5))
+    x = one_hot_torch(tok, 4)
+    with torch.no_grad():
+        plain = model(torch.stack([x[:, s : s + 50] for s in range(0, 41, 10)]))
+        torch.testing.assert_close(trunk.chunk_logits(x, 50, 10), plain, atol=1e-5, rtol=1e-5)
+    assert conv_pool_of(_deepbind(filter_width=9, activation="gelu")) is None

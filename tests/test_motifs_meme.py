@@ -372,3 +372,19 @@ def test_read_errors_name_file_and_line(tmp_path, text, message):
 def test_read_missing_file(tmp_path):
     with pytest.raises(InputError, match="no such MEME file"):
         read_meme(tmp_path / "nope.meme")
+
+
+def test_evalues_and_urls_only_where_given(tmp_path):
+    from memelite.io import read_meme as memelite_read
+
+    a = Motif("motif_1", np.full((3, 4), 0.25), nsites=12)
+    b = Motif("motif_2", np.eye(4)[[0, 1, 2]] * 0.97 + 0.0075, nsites=5)
+    path = tmp_path / "m.meme"
+    write_meme(path, [a, b], evalues={"motif_2": 1.2e-3}, urls={"motif_1": "https://jaspar.elixir.no/matrix/MA0142.1/"})
+    text = path.read_text()
+    assert "letter-probability matrix: alength= 4 w= 3 nsites= 12\n" in text
+    assert "nsites= 5 E= 0.0012\n" in text and text.count("E=") == 1
+    assert "URL https://jaspar.elixir.no/matrix/MA0142.1/\n" in text
+    # the ID alone names each motif, for memelite as for seqnet's reader
+    assert list(memelite_read(str(path))) == ["motif_1", "motif_2"]
+    assert [m.name for m in read_meme(path)] == ["motif_1", "motif_2"]

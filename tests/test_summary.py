@@ -114,3 +114,24 @@ def test_errors(cli, layout, args, message):
     assert result.stderr.startswith("Error: ") and message in result.stderr, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert not out.exists() and not (tmp / "out" / "i.html").exists()
+
+
+NEW_MATCHES = (
+    "motif\tname\tmethod\tconsensus\tnsites\tinformation_content\tdirection\tinfluence\tinfluence_by_output\t"
+    "sequences_with_site\tsite_enrichment\tbest_match_id\tbest_match_name\tp\tq\tstrand\toffset\tfilters\tseqlets\n"
+    "motif_1\tMAF\tfilters\tTGCTGAGTCAGCA\t8000\t15.4\traises P(mafk)\t-0.5\tbound -0.5\tx\t79\tMA1520.2\tMAF\t1e-10\t4e-08\t-\t-4\t1,2\t\n"
+    "motif_2\tMAF\tmodisco\tGCTGAGTCAGC\t400\t13\traises P(mafk)\t\tbound: negative seqlets\tx\t40\tMA1520.2\tMAF\t1e-8\t2e-05\t+\t1\t\t400\n"
+    "motif_3\tPou5f1::Sox2\tfilters\tCCTTTGTTATGCAAAT\t6000\t15.1\traises P(oct4)\t0.04\tbound +0.04\tx\t57\tMA0142.1\tPou5f1::Sox2\t1e-20\t2e-17\t+\t-1\t3\t\n"
+)
+
+
+def test_top_motifs_are_distinct_factors_with_direction(cli, layout):
+    write(layout["motifs"] / "matches.tsv", NEW_MATCHES)
+    out = layout["tmp"] / "s.tsv"
+    result = cli("summarize", "--run", f"a={layout['a']}", "--motifs", f"a={layout['motifs']}", "--out", out,
+                 "--top", 2)
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(out, sep="\t").iloc[0]
+    assert row.top_motifs == ("MAF (MA1520.2, q=4e-08) raises P(mafk); "
+                              "Pou5f1::Sox2 (MA0142.1, q=2e-17) raises P(oct4)")
+    assert row.motifs == 3 and row.significant_motifs == 3

@@ -140,7 +140,7 @@ class _Scorer:
     """Probabilities of the windows of one chunk: shared trunk or plain passes."""
 
     def __init__(self, tm, device: torch.device, strand: str, batch_size: int, shared: bool) -> None:
-        from seqnet.apply.trunk import conv_pool_of
+        from seqnet.apply.trunk import StrandBank, conv_pool_of
         from seqnet.encode import unknown_value
 
         self.tm, self.device, self.batch_size = tm, device, batch_size
@@ -149,6 +149,8 @@ class _Scorer:
         self.unknown_value = unknown_value(self.unknown, tm.alphabet.size)
         trunk = conv_pool_of(tm.model) if shared else None
         self.trunk = trunk if trunk is not None and trunk.supports(tm.length) else None
+        # Both strands: one convolution with the forward and reverse-complement filters.
+        self.bank = StrandBank.of(tm.model) if self.trunk is not None and self.both else None
         self.checked = False
 
     def __call__(self, tok: np.ndarray, stride: int, keep: np.ndarray) -> np.ndarray:
@@ -172,25 +174,27 @@ class _Scorer:
                                  device=self.device, rc_average=self.both)
 
     @torch.no_grad()
-    def _trunk_logits(self, tok: torch.Tensor, stride: int) -> torch.Tensor:
+    def _trunk_logits(self, tok: torch.Tensor, stride: int, both: bool = False):
+        """Logits of the chunk's windows (``both``: and of their reverse complements)."""
         from seqnet.encode import one_hot_torch
         from seqnet.inference import eval_mode
 
         x = one_hot_torch(tok.to(self.device), self.tm.alphabet.size, unknown_value=self.unknown_value)
         with eval_mode(self.tm.model):
+            if both:
+                return tuple(t.float().cpu() for t in self.bank.chunk_logits(x, self.tm.length, stride))
             return self.trunk.chunk_logits(x, self.tm.length, stride).float().cpu()
 
     def _shared(self, tok: np.ndarray, stride: int) -> np.ndarray:
-        from seqnet.encode import reverse_complement_torch
         from seqnet.inference import to_probabilities
 
         t = torch.from_numpy(np.ascontiguousarray(tok))
-        prob = to_probabilities(self._trunk_logits(t, stride), self.tm.task_type)
-        if self.both:
-            # The reverse complement's windows are the same windows, in reverse order.
-            rc = self._trunk_logits(reverse_complement_torch(t, self.tm.alphabet), stride).flip(0)
-            prob = 0.5 * (prob + to_probabilities(rc, self.tm.task_type))
-        return prob.double().numpy()
+        if not self.both:
+            return to_probabilities(self._trunk_logits(t, stride), self.tm.task_type).double().numpy()
+        fwd, rev = self._trunk_logits(t, stride, both=True)
+        # As seqnet.inference.predict averages the strands.
+        prob = to_probabilities(fwd, self.tm.task_type).double()
+        return (0.5 * (prob + to_probabilities(rev, self.tm.task_type).double())).numpy()
 
     def _check(self, tok: np.ndarray, stride: int) -> None:
         """Compare the shared trunk with plain float32 passes on the chunk's first windows."""

@@ -128,11 +128,15 @@ class ConvPool:
         -------
         torch.Tensor, shape (n, n_outputs)
         """
+        return self.logits_from_pooled(*self.chunk_pooled(chunk, length, stride), self.n_positions(length))
+
+    def chunk_pooled(self, chunk: torch.Tensor, length: int, stride: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-filter max and sum ``(n, F2)`` of the ReLU outputs of every window of ``chunk``
+        (see :meth:`chunk_logits`)."""
         k, p = self.width, self.pad
         n = (chunk.shape[1] - length) // stride + 1
         inner = length - k + 1  # outputs whose filter lies inside the window
-        h = valid_conv(chunk, self.weight, self.bias).relu_()  # (F2, L_chunk - k + 1)
-        maxima, sums = _window_stats(h, inner, stride, n)
+        maxima, sums = _pooled_windows(chunk, self.weight, self.bias, inner, stride, n)
         if p:
             starts = torch.arange(n, device=chunk.device) * stride
             edge = torch.arange(k - 1, device=chunk.device)
@@ -144,7 +148,7 @@ class ConvPool:
                                        F.conv1d(F.pad(right, (0, p)), self.weight, self.bias)], dim=2))
             maxima = torch.maximum(maxima, he.amax(dim=2))
             sums = sums + he.sum(dim=2)
-        return self.logits_from_pooled(maxima, sums, self.n_positions(length))
+        return maxima, sums
 
     # ------------------------------------------------------------------ ISM: edits recompute k outputs
 
@@ -244,29 +248,40 @@ def valid_conv(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, segmen
     return out.permute(1, 0, 2).reshape(weight.shape[0], -1)[:, :n_out]
 
 
-def _window_stats(h: torch.Tensor, width: int, stride: int, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Max and sum ``(n, F)`` of ``h[:, s : s + width]`` for ``s = 0, stride, ...`` (``h >= 0``).
+def _pooled_windows(chunk: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, width: int, stride: int,
+                    n: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Max and sum ``(n, F)`` of the ReLU'd "valid" outputs ``[s, s + width)``, ``s = 0, stride, ...``.
 
-    Blocks of ``stride`` outputs are reduced once; each window then takes ``width // stride``
-    block results and one partial block, instead of ``width`` outputs.
+    The convolution runs over segments of whole blocks of ``stride`` outputs; each block is
+    reduced once (whole, and its first ``width % stride`` outputs), and a window combines
+    ``width // stride`` blocks and one partial block instead of ``width`` outputs.
+    Strides below ``width / 16`` pool the outputs directly.
     """
     q, r = divmod(width, stride)
     if q > 16:
-        return (F.max_pool1d(h[None], width, stride)[0, :, :n].T,
-                (F.avg_pool1d(h[None], width, stride)[0, :, :n] * width).T)
-    n_blocks = n + q
-    hp = F.pad(h, (0, max(0, n_blocks * stride - h.shape[1])))  # zeros: neutral for both (h >= 0)
+        h = valid_conv(chunk, weight, bias).relu_()[None]
+        return F.max_pool1d(h, width, stride)[0, :, :n].T, (F.avg_pool1d(h, width, stride)[0, :, :n] * width).T
+    k, f = weight.shape[2], weight.shape[0]
+    per = max(1, 1024 // stride)  # blocks per segment
+    seg = per * stride
+    n_seg = -(-(chunk.shape[1] - k + 1) // seg)
+    padded = F.pad(chunk, (0, n_seg * seg + k - 1 - chunk.shape[1]))  # outputs past the chunk are never used
+    out = F.conv1d(padded.unfold(1, seg + k - 1, seg).permute(1, 0, 2), weight, bias).relu_()  # (n_seg, F, seg)
+    blocks = out.view(n_seg, f, per, stride)
+
+    def flat(t: torch.Tensor) -> torch.Tensor:  # (n_seg, F, per) -> (F, n_seg * per)
+        return t.permute(1, 0, 2).reshape(f, -1)
+
     maxima = sums = None
     if q:
-        blocks = hp[:, : n_blocks * stride].reshape(h.shape[0], n_blocks, stride)
-        bmax, bsum = blocks.amax(-1), blocks.sum(-1)
+        bmax, bsum = flat(blocks.amax(-1)), flat(blocks.sum(-1))
         maxima, sums = bmax[:, :n].clone(), bsum[:, :n].clone()
         for j in range(1, q):
             torch.maximum(maxima, bmax[:, j : j + n], out=maxima)
             sums += bsum[:, j : j + n]
     if r:
-        part = hp[:, q * stride :].unfold(1, r, stride)[:, :n]  # (F, n, r)
-        pmax, psum = part.amax(-1), part.sum(-1)
+        head = blocks[..., :r]
+        pmax, psum = flat(head.amax(-1))[:, q : q + n], flat(head.sum(-1))[:, q : q + n]
         maxima = pmax if maxima is None else torch.maximum(maxima, pmax)
         sums = psum if sums is None else sums + psum
     return maxima.T, sums.T
@@ -276,8 +291,10 @@ def conv_pool_of(model: nn.Module) -> ConvPool | None:
     """The shared-computation view of ``model``, or None when its architecture has none.
 
     A model qualifies when it is a :class:`~seqnet.models.deepbind.DeepBind` (not a
-    subclass, whose forward may differ) whose convolution has stride 1, no dilation, one
-    group, zero padding ``p <= k - 1``, and whose pooling is ``max`` or ``maxavg``.
+    subclass, whose forward may differ) with ReLU activation, whose convolution has
+    stride 1, no dilation, one group, zero padding ``p <= k - 1``, and whose pooling is
+    ``max`` or ``maxavg``.  Batch norm after the convolution is folded into the filters
+    (its eval-mode running statistics: how the model predicts).
 
     Parameters
     ----------
@@ -291,8 +308,8 @@ def conv_pool_of(model: nn.Module) -> ConvPool | None:
     from seqnet.models.deepbind import DeepBind
 
     model = getattr(model, "module", getattr(model, "_orig_mod", model))
-    if type(model) is not DeepBind:
-        return None
+    if type(model) is not DeepBind or type(getattr(model, "act", nn.ReLU())) is not nn.ReLU:
+        return None  # the pooling arithmetic relies on ReLU (outputs >= 0)
     conv = model.conv
     k = conv.kernel_size[0]
     pad = conv.padding[0] if isinstance(conv.padding, tuple) else None
@@ -301,6 +318,13 @@ def conv_pool_of(model: nn.Module) -> ConvPool | None:
         return None
     weight = conv.weight.detach()
     bias = conv.bias.detach() if conv.bias is not None else weight.new_zeros(weight.shape[0])
+    bn = getattr(model, "bn", None)
+    if bn is not None:  # eval-mode batch norm is a per-filter affine map: fold it into the filters
+        if bn.running_mean is None or bn.running_var is None:
+            return None
+        scale = torch.rsqrt(bn.running_var + bn.eps) * (bn.weight.detach() if bn.affine else 1.0)
+        weight = weight * scale[:, None, None]
+        bias = (bias - bn.running_mean) * scale + (bn.bias.detach() if bn.affine else 0.0)
     if model.both_strands:
         weight = torch.cat([weight, weight.flip(1, 2)])
         bias = torch.cat([bias, bias])
@@ -417,6 +441,11 @@ class StrandBank:
             parts.insert(0, F.conv1d(F.pad(left, (p, 0)), b.weight, b.bias))  # (W, 2F, p)
             parts.append(F.conv1d(F.pad(right, (0, p)), b.weight, b.bias))
         return torch.cat(parts, dim=2)
+
+    def chunk_logits(self, chunk: torch.Tensor, length: int, stride: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits ``(n, n_outputs)`` of every window of ``chunk`` (see :meth:`ConvPool.chunk_logits`)
+        and of their reverse complements, from one convolution."""
+        return self.logits(*self.bank.chunk_pooled(chunk, length, stride), self.bank.n_positions(length))
 
     def logits(self, maxima: torch.Tensor, sums: torch.Tensor, n_positions: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits ``(..., n_outputs)`` of the forward window and of its reverse complement."""

@@ -22,7 +22,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seqnet.errors import ConfigError
-from seqnet.models.common import PADDINGS, FlattenCNN, as_tuple, check_choice, check_float, check_int
+from seqnet.models.common import (
+    PADDINGS,
+    FlattenCNN,
+    as_tuple,
+    check_activation,
+    check_bool,
+    check_choice,
+    check_float,
+    check_int,
+)
 from seqnet.models.spec import SequenceConfig
 
 
@@ -54,6 +63,12 @@ class BassetConfig(SequenceConfig):
     adaptive_bins : int
         Positions the last feature map is pooled to when ``length`` is None (only for a
         model built without a length). Default is 16.
+    activation : str
+        Activation after each convolution and dense layer (see
+        :data:`~seqnet.models.common.ACTIVATIONS`). Default is ``"relu"``.
+    batch_norm : bool
+        Batch norm between each convolution (and dense layer) and its activation.
+        Default is True (as published).
     """
 
     n_filters: tuple[int, ...] = (300, 200, 200)
@@ -63,6 +78,8 @@ class BassetConfig(SequenceConfig):
     dropout: float = 0.3
     padding: str = "same"
     adaptive_bins: int = 16
+    activation: str = "relu"
+    batch_norm: bool = True
 
     def check(self) -> None:
         self.n_filters = as_tuple("n_filters", self.n_filters)
@@ -76,6 +93,8 @@ class BassetConfig(SequenceConfig):
         super().check()
         check_choice("padding", self.padding, PADDINGS)
         check_int("adaptive_bins", self.adaptive_bins)
+        check_activation(self.activation)
+        check_bool("batch_norm", self.batch_norm)
 
 
 class Basset(FlattenCNN):
@@ -105,10 +124,11 @@ class Basset(FlattenCNN):
             filter_width=c.filter_width,
             pool_size=c.pool_size,
             conv_dropout=(0.0,) * len(c.n_filters),
-            batch_norm=True,
+            batch_norm=c.batch_norm,
             padding=c.padding,
             hidden=c.hidden,
             dropout=c.dropout,
-            dense_batch_norm=True,
+            dense_batch_norm=c.batch_norm,
             adaptive_bins=c.adaptive_bins,
+            activation=c.activation,
         )

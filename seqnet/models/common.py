@@ -1,6 +1,6 @@
-"""Building blocks shared by the models: argument checks, length and receptive-field
-arithmetic over layer stacks, padding-mask helpers and the one input check of the array
-models.
+"""Building blocks shared by the models: argument checks, activation functions (with
+SELU's initialisation and alpha-dropout), length and receptive-field arithmetic over layer
+stacks, padding-mask helpers and the one input check of the array models.
 
 Tensor conventions: sequences are ``(N, C, L)`` float one-hot; a padding mask is a bool
 ``(N, L)`` tensor, True at real positions, whose True region is contiguous.  Array models
@@ -90,6 +90,51 @@ def check_shape(input_shape, ndim: int | None = None) -> tuple[int, ...]:
     if ndim is not None and len(shape) != ndim:
         raise ConfigError(f"input_shape must have {ndim} entries, got {list(shape)}")
     return shape
+
+
+# -- activations ----------------------------------------------------------------------------------
+
+#: The activation functions a model's ``activation`` argument may name (the step, sign and
+#: linear units of the lectures are left out: zero gradient almost everywhere, or no
+#: non-linearity at all).  ``leaky_relu`` has slope 0.01 below zero; ``prelu`` learns one
+#: slope per layer (starting at 0.25).
+ACTIVATIONS: dict[str, type[nn.Module]] = {
+    "relu": nn.ReLU, "leaky_relu": nn.LeakyReLU, "prelu": nn.PReLU, "elu": nn.ELU, "selu": nn.SELU,
+    "gelu": nn.GELU, "softplus": nn.Softplus, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "softsign": nn.Softsign,
+}
+
+
+def check_activation(value) -> str:
+    """Return ``value`` if it names an activation of :data:`ACTIVATIONS`, else raise ConfigError."""
+    return check_choice("activation", value, tuple(ACTIVATIONS))
+
+
+def make_activation(name: str) -> nn.Module:
+    """A fresh activation module for ``name`` (one of :data:`ACTIVATIONS`)."""
+    return ACTIVATIONS[name]()
+
+
+def make_dropout(p: float, activation: str = "relu") -> nn.Module:
+    """Dropout with rate ``p``: alpha-dropout for ``"selu"`` (it keeps the self-normalised
+    mean and variance that plain dropout would shift), plain dropout otherwise."""
+    return nn.AlphaDropout(p) if activation == "selu" else nn.Dropout(p)
+
+
+def init_for_activation(model: nn.Module, activation: str) -> None:
+    """Give ``model``'s convolution and linear weights the initialisation ``activation`` needs.
+
+    Only SELU has one of its own: LeCun normal weights (``N(0, 1 / fan_in)``) and zero
+    biases, under which SELU layers keep activations at mean 0 and variance 1 (Klambauer
+    et al. 2017).  Every other activation keeps PyTorch's default initialisation, so the
+    default models are initialised exactly as before the knob existed.
+    """
+    if activation != "selu":
+        return
+    for module in model.modules():
+        if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="linear")
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
 
 
 # -- layer-stack arithmetic -----------------------------------------------------------------------
@@ -267,14 +312,15 @@ def masked_pool(h: torch.Tensor, lengths: torch.Tensor, mode: str) -> torch.Tens
 
 
 def dense_head(n_features: int, hidden: Sequence[int], n_outputs: int, dropout: float,
-               batch_norm: bool = False) -> nn.Sequential:
-    """Dense head: ``[Linear -> (BatchNorm) -> ReLU -> Dropout] * len(hidden) -> Linear``."""
+               batch_norm: bool = False, activation: str = "relu") -> nn.Sequential:
+    """Dense head: ``[Linear -> (BatchNorm) -> activation -> Dropout] * len(hidden) -> Linear``
+    (alpha-dropout with ``"selu"``)."""
     layers: list[nn.Module] = []
     for units in hidden:
         layers.append(nn.Linear(n_features, units))
         if batch_norm:
             layers.append(nn.BatchNorm1d(units))
-        layers += [nn.ReLU(), nn.Dropout(dropout)]
+        layers += [make_activation(activation), make_dropout(dropout, activation)]
         n_features = units
     layers.append(nn.Linear(n_features, n_outputs))
     return nn.Sequential(*layers)
@@ -304,7 +350,7 @@ class FlattenCNN(nn.Module):
     conv_dropout : tuple of float
         Per convolution layer: dropout after it (after its pool).
     batch_norm : bool
-        Batch norm between each convolution and its ReLU.
+        Batch norm between each convolution and its activation.
     padding : str
         ``"same"`` or ``"valid"`` convolutions.
     hidden : tuple of int
@@ -315,13 +361,16 @@ class FlattenCNN(nn.Module):
         Batch norm in the dense layers.
     adaptive_bins : int
         Positions kept by the adaptive pool when ``length`` is None.
+    activation : str
+        Activation after every convolution and hidden dense layer (see
+        :data:`ACTIVATIONS`); ``"selu"`` brings its initialisation and alpha-dropout.
     """
 
     takes_mask = False
 
     def __init__(self, *, name, n_channels, length, n_outputs, n_filters, filter_width, pool_size,
                  conv_dropout, batch_norm, padding, hidden, dropout, dense_batch_norm,
-                 adaptive_bins) -> None:
+                 adaptive_bins, activation) -> None:
         super().__init__()
         self.name = name
         self.length = length
@@ -331,11 +380,11 @@ class FlattenCNN(nn.Module):
             layers.append(make_conv(c_in, c_out, k, padding))
             if batch_norm:
                 layers.append(nn.BatchNorm1d(c_out))
-            layers.append(nn.ReLU())
+            layers.append(make_activation(activation))
             if pool > 1:
                 layers.append(nn.MaxPool1d(pool))
             if p > 0:
-                layers.append(nn.Dropout(p))
+                layers.append(make_dropout(p, activation))
             c_in = c_out
         self.trunk = nn.Sequential(*layers)
         last_conv = max(i for i, m in enumerate(layers) if isinstance(m, nn.Conv1d))
@@ -353,8 +402,9 @@ class FlattenCNN(nn.Module):
                 )
             self.squash = nn.Identity()
         self.head = nn.Sequential(
-            nn.Flatten(), *dense_head(c_in * n_pos, hidden, n_outputs, dropout, dense_batch_norm)
+            nn.Flatten(), *dense_head(c_in * n_pos, hidden, n_outputs, dropout, dense_batch_norm, activation)
         )
+        init_for_activation(self, activation)
 
     @property
     def first_conv(self) -> nn.Conv1d:

@@ -1,13 +1,13 @@
-"""DeepBind-style CNN: convolution -> ReLU -> global max (+ mean) pool -> dense.
+"""DeepBind-style CNN: convolution -> (batch norm) -> ReLU -> global max (+ mean) pool -> dense.
 
 Tensor contract: ``(N, C, L)`` float one-hot -> ``(N, n_outputs)`` logits.
 
 After Alipanahi et al. (2015): one convolutional layer of motif detectors scanned along
 the sequence, each filter reduced to its best match (global max pool), followed by a
 small fully connected head.  Options beyond the original: several filters, batch norm,
-average pooling next to max pooling, and strand-symmetric scoring (the filters are
-scanned over both strands and the per-filter maxima are combined), which DeepBind did
-at test time by scoring both strands.
+another activation than ReLU, average pooling next to max pooling, and strand-symmetric
+scoring (the filters are scanned over both strands and the per-filter maxima are
+combined), which DeepBind did at test time by scoring both strands.
 """
 
 from __future__ import annotations
@@ -18,7 +18,15 @@ import torch
 import torch.nn as nn
 
 from seqnet.errors import ConfigError
-from seqnet.models.common import check_bool, check_float, check_int
+from seqnet.models.common import (
+    check_activation,
+    check_bool,
+    check_float,
+    check_int,
+    init_for_activation,
+    make_activation,
+    make_dropout,
+)
 from seqnet.models.spec import SequenceConfig
 
 
@@ -51,6 +59,12 @@ class DeepBindConfig(SequenceConfig):
     both_strands : bool
         Also scan the reverse complement and take the per-filter maximum over
         strands; needs a complementary alphabet (DNA / RNA). Default is False.
+    activation : str
+        Activation of the convolution and of the hidden dense layer (see
+        :data:`~seqnet.models.common.ACTIVATIONS`; ``"selu"`` brings its
+        initialisation and alpha-dropout). Default is ``"relu"``.
+    batch_norm : bool
+        Batch norm between the convolution and its activation. Default is False.
     """
 
     n_filters: int = 128
@@ -60,6 +74,8 @@ class DeepBindConfig(SequenceConfig):
     dropout: float = 0.5
     pool: str = "maxavg"
     both_strands: bool = False
+    activation: str = "relu"
+    batch_norm: bool = False
 
     def check(self) -> None:
         super().check()
@@ -71,6 +87,8 @@ class DeepBindConfig(SequenceConfig):
         check_int("multi_hidden", self.multi_hidden, 0)
         check_float("dropout", self.dropout)
         check_bool("both_strands", self.both_strands)
+        check_activation(self.activation)
+        check_bool("batch_norm", self.batch_norm)
 
 
 class DeepBind(nn.Module):
@@ -95,14 +113,19 @@ class DeepBind(nn.Module):
         self.both_strands = c.both_strands
         # 'same'-style padding keeps motifs at the sequence edges detectable.
         self.conv = nn.Conv1d(c.n_channels, c.n_filters, c.filter_width, padding=c.filter_width // 2)
+        # None without batch norm: the state dict of the default model is unchanged.
+        self.bn = nn.BatchNorm1d(c.n_filters) if c.batch_norm else None
+        self.act = make_activation(c.activation)
         n_features = c.n_filters * (2 if c.pool == "maxavg" else 1)
         hidden = c.multi_hidden if c.n_outputs > 1 else c.hidden
-        layers: list[nn.Module] = [nn.Dropout(c.dropout)]
+        layers: list[nn.Module] = [make_dropout(c.dropout, c.activation)]
         if hidden > 0:
-            layers += [nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(c.dropout), nn.Linear(hidden, c.n_outputs)]
+            layers += [nn.Linear(n_features, hidden), make_activation(c.activation),
+                       make_dropout(c.dropout, c.activation), nn.Linear(hidden, c.n_outputs)]
         else:
             layers += [nn.Linear(n_features, c.n_outputs)]
         self.head = nn.Sequential(*layers)
+        init_for_activation(self, c.activation)
 
     @property
     def first_conv(self) -> nn.Conv1d:
@@ -115,7 +138,10 @@ class DeepBind(nn.Module):
         return self.conv.kernel_size[0]
 
     def _features(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.relu(self.conv(x))
+        h = self.conv(x)
+        if self.bn is not None:
+            h = self.bn(h)
+        h = self.act(h)
         feats = [h.amax(dim=-1)]
         if self.pool == "maxavg":
             feats.append(h.mean(dim=-1))

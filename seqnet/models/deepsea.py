@@ -14,8 +14,9 @@ Differences from the paper, all optional:
 - The dense input size is computed from ``length``, so the model accepts only inputs of
   that length (as DeepSEA's 1000 bp).  With ``length=None`` the last feature map is
   max-pooled to ``adaptive_bins`` positions first, and any length works.
-- The paper's L1 / L2 penalties and max-norm constraint are left to the training config
-  (``weight_decay``).
+- The paper's L1 / L2 penalties are the training settings ``l1`` and ``weight_decay``
+  (its max-norm constraint is left out).
+- ``activation`` (ReLU by default) and ``batch_norm`` (off by default) are knobs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from seqnet.models.common import (
     FlattenCNN,
     as_float_tuple,
     as_tuple,
+    check_activation,
+    check_bool,
     check_choice,
     check_int,
 )
@@ -60,6 +63,12 @@ class DeepSEAConfig(SequenceConfig):
     adaptive_bins : int
         Positions the last feature map is pooled to when ``length`` is None (only for a
         model built without a length). Default is 16.
+    activation : str
+        Activation after each convolution and the dense layer (see
+        :data:`~seqnet.models.common.ACTIVATIONS`). Default is ``"relu"``.
+    batch_norm : bool
+        Batch norm between each convolution (and the dense layer) and its activation.
+        Default is False (as published).
     """
 
     n_filters: tuple[int, ...] = (320, 480, 960)
@@ -69,6 +78,8 @@ class DeepSEAConfig(SequenceConfig):
     hidden: int = 925
     padding: str = "same"
     adaptive_bins: int = 16
+    activation: str = "relu"
+    batch_norm: bool = False
 
     def check(self) -> None:
         self.n_filters = as_tuple("n_filters", self.n_filters)
@@ -80,6 +91,8 @@ class DeepSEAConfig(SequenceConfig):
         super().check()
         check_choice("padding", self.padding, PADDINGS)
         check_int("adaptive_bins", self.adaptive_bins)
+        check_activation(self.activation)
+        check_bool("batch_norm", self.batch_norm)
 
 
 class DeepSEA(FlattenCNN):
@@ -110,10 +123,11 @@ class DeepSEA(FlattenCNN):
             filter_width=c.filter_width,
             pool_size=(c.pool_size,) * (n - 1) + (1,),
             conv_dropout=c.dropout,
-            batch_norm=False,
+            batch_norm=c.batch_norm,
             padding=c.padding,
             hidden=(c.hidden,) if c.hidden else (),
             dropout=0.0,
-            dense_batch_norm=False,
+            dense_batch_norm=c.batch_norm,
             adaptive_bins=c.adaptive_bins,
+            activation=c.activation,
         )

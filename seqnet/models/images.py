@@ -13,7 +13,18 @@ import torch
 import torch.nn as nn
 
 from seqnet.errors import ConfigError
-from seqnet.models.common import as_tuple, check_bool, check_float, check_input, check_int, dense_head
+from seqnet.models.common import (
+    as_tuple,
+    check_activation,
+    check_bool,
+    check_float,
+    check_input,
+    check_int,
+    dense_head,
+    init_for_activation,
+    make_activation,
+    make_dropout,
+)
 from seqnet.models.spec import ArrayConfig
 
 
@@ -58,6 +69,9 @@ class LeNetConfig(ImageConfig):
         Dropout after each dense layer. Default is 0.0.
     batch_norm : bool
         Batch norm after each convolution. Default is False.
+    activation : str
+        Activation after each convolution and dense layer (LeCun's original used tanh;
+        see :data:`~seqnet.models.common.ACTIVATIONS`). Default is ``"relu"``.
     """
 
     channels: tuple[int, ...] = (6, 16)
@@ -65,6 +79,7 @@ class LeNetConfig(ImageConfig):
     hidden: int | tuple[int, ...] = (120, 84)
     dropout: float = 0.0
     batch_norm: bool = False
+    activation: str = "relu"
 
     def check(self) -> None:
         super().check()
@@ -73,6 +88,7 @@ class LeNetConfig(ImageConfig):
         check_float("dropout", self.dropout)
         check_bool("batch_norm", self.batch_norm)
         self.hidden = as_tuple("hidden", self.hidden)
+        check_activation(self.activation)
 
 
 class LeNet(nn.Module):
@@ -110,13 +126,15 @@ class LeNet(nn.Module):
             layers = [nn.Conv2d(c_in, c_out, k, padding=pad)]
             if cfg.batch_norm:
                 layers.append(nn.BatchNorm2d(c_out))
-            return layers + [nn.ReLU(), nn.MaxPool2d(2)]
+            return layers + [make_activation(cfg.activation), nn.MaxPool2d(2)]
 
         self.features = nn.Sequential(*block(c, c1, k // 2), *block(c1, c2, 0))
         h2, w2 = (h // 2 - k + 1) // 2, (w // 2 - k + 1) // 2
         if h2 < 1 or w2 < 1:
             raise ConfigError(f"LeNet needs images of at least {2 * (k + 1)}x{2 * (k + 1)} pixels, got {h}x{w}")
-        self.head = nn.Sequential(nn.Flatten(), *dense_head(c2 * h2 * w2, cfg.hidden, cfg.n_outputs, cfg.dropout))
+        self.head = nn.Sequential(nn.Flatten(), *dense_head(c2 * h2 * w2, cfg.hidden, cfg.n_outputs, cfg.dropout,
+                                                            activation=cfg.activation))
+        init_for_activation(self, cfg.activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Score a batch.
@@ -137,19 +155,20 @@ class LeNet(nn.Module):
 class BasicBlock(nn.Module):
     """Two 3x3 convolutions with batch norm and an identity (or 1x1 projection) shortcut."""
 
-    def __init__(self, c_in: int, c_out: int, stride: int) -> None:
+    def __init__(self, c_in: int, c_out: int, stride: int, activation: str = "relu") -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(),
-            nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
+            nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(c_out),
+            make_activation(activation), nn.Conv2d(c_out, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
         )
         self.shortcut = nn.Identity()
         if stride != 1 or c_in != c_out:
             self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+        self.act = make_activation(activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, c_in, H, W)`` -> ``(N, c_out, H / stride, W / stride)``."""
-        return torch.relu(self.body(x) + self.shortcut(x))
+        return self.act(self.body(x) + self.shortcut(x))
 
 
 @dataclass
@@ -165,17 +184,22 @@ class ResNetConfig(ImageConfig):
         Residual blocks per stage, one value for all or one per stage. Default is 1.
     dropout : float
         Dropout before the output layer. Default is 0.0.
+    activation : str
+        Activation of the stem and the residual blocks (see
+        :data:`~seqnet.models.common.ACTIVATIONS`). Default is ``"relu"``.
     """
 
     channels: int | tuple[int, ...] = (16, 32, 64)
     blocks: int | tuple[int, ...] = 1
     dropout: float = 0.0
+    activation: str = "relu"
 
     def check(self) -> None:
         super().check()
         self.channels = as_tuple("channels", self.channels)
         self.blocks = as_tuple("blocks", self.blocks, len(self.channels))
         check_float("dropout", self.dropout)
+        check_activation(self.activation)
 
 
 class ResNet(nn.Module):
@@ -201,15 +225,17 @@ class ResNet(nn.Module):
         self.input_shape = c.input_shape
         widths = c.channels
         self.stem = nn.Sequential(nn.Conv2d(self.input_shape[0], widths[0], 3, padding=1, bias=False),
-                                  nn.BatchNorm2d(widths[0]), nn.ReLU())
+                                  nn.BatchNorm2d(widths[0]), make_activation(c.activation))
         layers: list[nn.Module] = []
         c_in = widths[0]
         for i, (c_out, n) in enumerate(zip(widths, c.blocks)):
             for b in range(n):
-                layers.append(BasicBlock(c_in, c_out, 2 if (i > 0 and b == 0) else 1))
+                layers.append(BasicBlock(c_in, c_out, 2 if (i > 0 and b == 0) else 1, c.activation))
                 c_in = c_out
         self.stages = nn.Sequential(*layers)
-        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(c.dropout), nn.Linear(c_in, c.n_outputs))
+        self.head = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), make_dropout(c.dropout, c.activation),
+                                  nn.Linear(c_in, c.n_outputs))
+        init_for_activation(self, c.activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Score a batch.

@@ -39,14 +39,18 @@ from seqnet.models.common import (
     PADDINGS,
     as_float_tuple,
     as_tuple,
+    check_activation,
     check_bool,
     check_choice,
     check_float,
     check_int,
     check_mask,
     dense_head,
+    init_for_activation,
     left_align,
+    make_activation,
     make_conv,
+    make_dropout,
     masked_pool,
     min_length,
     out_length,
@@ -100,6 +104,12 @@ class RecurrentConfig(SequenceConfig):
         Units of the hidden dense layer; 0 for a linear head. Default is 64.
     dropout : float
         Dropout after the LSTM, before the dense head. Default is 0.3.
+    activation : str
+        Activation after each convolution and of the hidden dense layer (the LSTM's
+        own gates keep sigmoid / tanh; see :data:`~seqnet.models.common.ACTIVATIONS`).
+        Default is ``"relu"``.
+    batch_norm : bool
+        Batch norm between each convolution and its activation. Default is False.
     """
 
     n_filters: int | tuple[int, ...] | None = None
@@ -115,6 +125,8 @@ class RecurrentConfig(SequenceConfig):
     pool: str = "maxmean"
     hidden: int = 64
     dropout: float = 0.3
+    activation: str = "relu"
+    batch_norm: bool = False
 
     def check(self) -> None:
         if self.n_filters is not None:
@@ -134,6 +146,8 @@ class RecurrentConfig(SequenceConfig):
         check_choice("pool", self.pool, _POOLS)
         check_int("hidden", self.hidden, 0)
         check_float("dropout", self.dropout)
+        check_activation(self.activation)
+        check_bool("batch_norm", self.batch_norm)
 
 
 class RecurrentNet(nn.Module):
@@ -181,8 +195,9 @@ class RecurrentNet(nn.Module):
         )
         self.n_directions = 2 if c.bidirectional else 1
         n_features = c.lstm_hidden * self.n_directions * (2 if c.pool == "maxmean" else 1)
-        head = dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, 0.0)
-        self.head = nn.Sequential(nn.Dropout(c.dropout), *head)
+        head = dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, 0.0, activation=c.activation)
+        self.head = nn.Sequential(make_dropout(c.dropout, c.activation), *head)
+        init_for_activation(self, c.activation)
 
     @property
     def first_conv(self) -> nn.Conv1d | None:
@@ -247,23 +262,28 @@ class RecurrentNet(nn.Module):
 
 
 def _conv_stack(c: RecurrentConfig) -> nn.Sequential:
-    """``[conv -> ReLU -> (max pool) -> (dropout)] * len(n_filters)``, applied before the LSTM."""
+    """``[conv -> (batch norm) -> activation -> (max pool) -> (dropout)] * len(n_filters)``,
+    applied before the LSTM."""
     layers: list[nn.Module] = []
     if c.n_filters is None:
         return nn.Sequential()
     c_in = c.n_channels
     for c_out, k, p, drop in zip(c.n_filters, c.filter_width, c.pool_size, c.conv_dropout, strict=True):
-        layers += [make_conv(c_in, c_out, k, c.padding), nn.ReLU()]
+        layers.append(make_conv(c_in, c_out, k, c.padding))
+        if c.batch_norm:
+            layers.append(nn.BatchNorm1d(c_out))
+        layers.append(make_activation(c.activation))
         if p > 1:
             layers.append(nn.MaxPool1d(p))
         if drop > 0:
-            layers.append(nn.Dropout(drop))
+            layers.append(make_dropout(drop, c.activation))
         c_in = c_out
     return nn.Sequential(*layers)
 
 
 #: What ``lstm`` and ``bilstm`` fix: no convolution stack.
-_NO_CONVOLUTIONS = dict(n_filters=None, filter_width=None, pool_size=None, conv_dropout=None, padding="same")
+_NO_CONVOLUTIONS = dict(n_filters=None, filter_width=None, pool_size=None, conv_dropout=None, padding="same",
+                        batch_norm=False)
 
 #: ``lstm``: the :class:`RecurrentConfig` defaults, one direction, no convolutions.
 LSTMNet = ModelSpec(

@@ -19,7 +19,15 @@ from dataclasses import dataclass
 import torch
 import torch.nn as nn
 
-from seqnet.models.common import as_tuple, check_bool, check_float, check_input, dense_head
+from seqnet.models.common import (
+    as_tuple,
+    check_activation,
+    check_bool,
+    check_float,
+    check_input,
+    dense_head,
+    init_for_activation,
+)
 from seqnet.models.spec import ArrayConfig, ModelSpec
 
 
@@ -40,11 +48,16 @@ class FlatConfig(ArrayConfig):
         Dropout after each hidden layer. Default is 0.2.
     batch_norm : bool
         Batch norm after each hidden linear layer. Default is False.
+    activation : str
+        Activation of the hidden layers (see :data:`~seqnet.models.common.ACTIVATIONS`;
+        ``"selu"`` brings its initialisation and alpha-dropout: a self-normalising
+        network). Default is ``"relu"``.
     """
 
     hidden: int | tuple[int, ...] | None = (128,)
     dropout: float = 0.2
     batch_norm: bool = False
+    activation: str = "relu"
 
     def check(self) -> None:
         if self.hidden is not None:
@@ -52,6 +65,7 @@ class FlatConfig(ArrayConfig):
         super().check()
         check_float("dropout", self.dropout)
         check_bool("batch_norm", self.batch_norm)
+        check_activation(self.activation)
 
 
 class FlatNet(nn.Module):
@@ -72,7 +86,8 @@ class FlatNet(nn.Module):
         self.input_shape = c.input_shape
         self.takes_mask = c.with_mask
         n_in = math.prod(self.input_shape) * (2 if c.with_mask else 1)
-        self.net = dense_head(n_in, c.hidden or (), c.n_outputs, c.dropout, c.batch_norm)
+        self.net = dense_head(n_in, c.hidden or (), c.n_outputs, c.dropout, c.batch_norm, c.activation)
+        init_for_activation(self, c.activation)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Score a batch.
@@ -102,11 +117,11 @@ class FlatNet(nn.Module):
 #: input.  With one output it is logistic regression (sigmoid), for a regression task linear
 #: regression; L2 regularisation is the training option ``weight_decay``.
 Softmax = ModelSpec(
-    "softmax", FlatNet, FlatConfig, fixed=dict(hidden=None, dropout=0.0, batch_norm=False),
+    "softmax", FlatNet, FlatConfig, fixed=dict(hidden=None, dropout=0.0, batch_norm=False, activation="relu"),
     description="Softmax (multinomial logistic) regression: one linear layer on the flattened input.",
 )
 
-#: ``mlp``: dense ReLU layers with dropout on the flattened input (:class:`FlatConfig` defaults).
+#: ``mlp``: dense layers (ReLU by default) with dropout on the flattened input (:class:`FlatConfig` defaults).
 MLP = ModelSpec(
     "mlp", FlatNet, FlatConfig,
     description="Multilayer perceptron: dense ReLU layers with dropout on the flattened input.",

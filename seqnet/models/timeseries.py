@@ -24,12 +24,16 @@ from seqnet.errors import ConfigError
 from seqnet.models.common import (
     SameConv1d,
     as_tuple,
+    check_activation,
     check_bool,
     check_choice,
     check_float,
     check_input,
     check_int,
     dense_head,
+    init_for_activation,
+    make_activation,
+    make_dropout,
 )
 from seqnet.models.spec import ArrayConfig, ModelSpec
 
@@ -87,6 +91,9 @@ class TimeRNNConfig(ArrayConfig):
         Units of a hidden dense layer; 0 for a linear head. Default is 0.
     dropout : float
         Dropout before the head (and after its hidden layer). Default is 0.2.
+    activation : str
+        Activation of the hidden dense layer (the recurrent cell keeps its own; see
+        :data:`~seqnet.models.common.ACTIVATIONS`). Default is ``"relu"``.
     """
 
     ndim = 2
@@ -100,6 +107,7 @@ class TimeRNNConfig(ArrayConfig):
     pool: str = "last"
     hidden: int = 0
     dropout: float = 0.2
+    activation: str = "relu"
 
     def check(self) -> None:
         super().check()
@@ -111,6 +119,7 @@ class TimeRNNConfig(ArrayConfig):
         check_choice("pool", self.pool, _POOLS)
         check_int("hidden", self.hidden, 0)
         check_float("dropout", self.dropout)
+        check_activation(self.activation)
 
 
 class TimeRNN(nn.Module):
@@ -138,8 +147,10 @@ class TimeRNN(nn.Module):
         self.n_directions = 2 if c.bidirectional else 1
         steps = self.input_shape[0] if c.pool == "flatten" else 2 if c.pool == "maxmean" else 1
         n_features = c.rnn_hidden * self.n_directions * steps
-        self.head = nn.Sequential(nn.Dropout(c.dropout),
-                                  *dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout))
+        self.head = nn.Sequential(make_dropout(c.dropout, c.activation),
+                                  *dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout,
+                                              activation=c.activation))
+        init_for_activation(self.head, c.activation)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Score a batch.
@@ -209,7 +220,7 @@ class TimeCNNConfig(ArrayConfig):
     filter_width : int or list of int
         Width (time steps) of every layer's filters, or one per layer. Default is 5.
     batch_norm : bool
-        Batch norm between each convolution and its ReLU. Default is True.
+        Batch norm between each convolution and its activation. Default is True.
     pool_size : int or list of int
         Max-pool size over time after every layer, or one per layer (1 = none).
         Default is 1.
@@ -221,6 +232,9 @@ class TimeCNNConfig(ArrayConfig):
         Units of a hidden dense layer; 0 for a linear head. Default is 0.
     dropout : float
         Dropout before the head. Default is 0.2.
+    activation : str
+        Activation after each convolution and of the hidden dense layer (see
+        :data:`~seqnet.models.common.ACTIVATIONS`). Default is ``"relu"``.
     """
 
     ndim = 2
@@ -233,6 +247,7 @@ class TimeCNNConfig(ArrayConfig):
     pool: str = "flatten"
     hidden: int = 0
     dropout: float = 0.2
+    activation: str = "relu"
 
     def check(self) -> None:
         super().check()
@@ -243,10 +258,13 @@ class TimeCNNConfig(ArrayConfig):
         check_choice("pool", self.pool, ("flatten", "max", "mean", "maxmean"))
         check_int("hidden", self.hidden, 0)
         check_float("dropout", self.dropout)
+        check_activation(self.activation)
 
 
 class TimeCNN(nn.Module):
     """1D CNN over time: 'same' convolutions (batch norm, ReLU), then the feature map flattened (or pooled), dense head.
+
+    The activation (ReLU by default) and batch norm are knobs.
 
     Parameters
     ----------
@@ -275,7 +293,7 @@ class TimeCNN(nn.Module):
             layers.append(SameConv1d(c_in, c_out, k))
             if c.batch_norm:
                 layers.append(nn.BatchNorm1d(c_out))
-            layers.append(nn.ReLU())
+            layers.append(make_activation(c.activation))
             if p > 1:
                 layers.append(nn.MaxPool1d(p))
                 steps //= p
@@ -285,8 +303,10 @@ class TimeCNN(nn.Module):
             raise ConfigError(f"the pools ({pools}) leave no time step of {self.input_shape[0]}")
         self.convs = nn.Sequential(*layers)
         n_features = c_in * (steps if c.pool == "flatten" else 2 if c.pool == "maxmean" else 1)
-        self.head = nn.Sequential(nn.Dropout(c.dropout),
-                                  *dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout))
+        self.head = nn.Sequential(make_dropout(c.dropout, c.activation),
+                                  *dense_head(n_features, (c.hidden,) if c.hidden else (), c.n_outputs, c.dropout,
+                                              activation=c.activation))
+        init_for_activation(self, c.activation)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         """Score a batch.

@@ -30,11 +30,15 @@ import numpy as np
 from seqnet.errors import ConfigError
 from seqnet.motifs.motif import Motif
 
-__all__ = ["Pattern", "modisco_patterns", "MIN_SEQUENCES"]
+__all__ = ["Pattern", "modisco_patterns", "MIN_SEQUENCES", "MIN_LENGTH"]
 
 #: Fewest attributed sequences modisco-lite is run on: below this a metacluster rarely
 #: reaches its 100 seqlets and the patterns are noise.
 MIN_SEQUENCES = 100
+#: Shortest sequences modisco-lite is run on: it widens seqlets by 2 x 10 flanking bases
+#: while it builds patterns, and on 80-bp sequences with many seqlets it found nothing or
+#: ran for over 10 minutes (measured); 100 bp and longer worked.
+MIN_LENGTH = 100
 #: Leiden runs per clustering (modisco-lite's default is 50; the best of 4 found the same
 #: Oct4 / MafK patterns in a third of the time).
 LEIDEN_RUNS = 4
@@ -150,8 +154,8 @@ def modisco_patterns(
         raise ConfigError(f"TF-MoDISco takes DNA or RNA maps (4 letters), got {x.shape[1]} channels")
     if x.shape[0] < MIN_SEQUENCES:
         raise ConfigError(f"TF-MoDISco needs at least {MIN_SEQUENCES} attributed sequences, got {x.shape[0]}")
-    if x.shape[2] < window + 2 * flank:
-        raise ConfigError(f"TF-MoDISco needs sequences of at least {window + 2 * flank} bases, got {x.shape[2]}")
+    if x.shape[2] < MIN_LENGTH:
+        raise ConfigError(f"TF-MoDISco needs sequences of at least {MIN_LENGTH} bases, got {x.shape[2]}")
     pos, neg = _run(x.transpose(0, 2, 1).copy(), h.transpose(0, 2, 1).copy(), window, flank, max_seqlets, target_fdr)
     out: list[Pattern] = []
     for sign, found in (("+", pos), ("-", neg)):

@@ -152,11 +152,37 @@ class _Data:
         return SequenceInputs(tok, tm.alphabet, self.unknown, lengths)
 
 
+class _Held(logging.StreamHandler):
+    """A stderr handler that keeps its lines until :meth:`show`: a command that stops
+    on a bad input shows its one ``Error:`` line, not progress lines before it."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+        self.held: list[logging.LogRecord] | None = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.held is not None:
+            self.held.append(record)
+        else:
+            super().emit(record)
+
+    def show(self) -> None:
+        held, self.held = self.held or [], None
+        for record in held:
+            super().emit(record)
+
+
 class _Steps:
     """Progress lines on stderr (unless quiet) and the seconds each step took."""
 
-    def __init__(self) -> None:
+    def __init__(self, handler: _Held | None = None) -> None:
         self.seconds: dict[str, float] = {}
+        self.handler = handler
+
+    def inputs_checked(self) -> None:
+        """Show the progress lines from now on (and those held so far)."""
+        if self.handler is not None:
+            self.handler.show()
 
     @contextlib.contextmanager
     def __call__(self, what: str):
@@ -181,13 +207,13 @@ def _progress(quiet: bool):
     log_ = logging.getLogger("seqnet")
     old = log_.level
     if not quiet:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Held()
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
         handler.addFilter(lambda record: record.levelno < logging.WARNING)
         log_.addHandler(handler)
         log_.setLevel(min(old or logging.INFO, logging.INFO))
     try:
-        yield _Steps()
+        yield _Steps(handler)
     finally:
         if handler is not None:
             log_.removeHandler(handler)
@@ -329,6 +355,7 @@ def motif_report(
             data = _load_data(tm, source, negatives, labels)
             database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad db / release
             _check_data(tm, data, opts)
+        steps.inputs_checked()
         found = _Found()
         if opts.filters:
             _filter_motifs(tm, dev, data, opts, steps, found)
@@ -337,9 +364,8 @@ def motif_report(
         with steps("naming motifs against the database (TOMTOM)"):
             main, other = _rank(tm, data, found, database, opts)
         meta = _report_meta(run, tm, fasta, data, found, main, database, db, jaspar_release, taxon, opts)
-        with steps("writing motif files, logos and the report"):
-            with staged_dir(out) as tmp:
-                _write_motif_files(tmp, tm, run, data, found, main, other, meta, steps)
+        with staged_dir(out) as tmp:
+            _write_motif_files(tmp, tm, run, data, found, main, other, meta, steps)
         log.info("time per step: %s", ", ".join(f"{k} {v:.1f} s" for k, v in steps.seconds.items()))
         from seqnet.motifs.tables import rows_frame
 
@@ -361,13 +387,15 @@ class _Found:
 
 def _check_data(tm, data: _Data, opts: MotifOptions) -> None:
     """One-line errors for inputs the chosen method cannot use."""
-    from seqnet.motifs.modisco import MIN_SEQUENCES
+    from seqnet.motifs.modisco import MIN_LENGTH, MIN_SEQUENCES
 
     if opts.modisco:
         n = len(data.ids) if opts.attribution_sequences == 0 else min(len(data.ids), opts.attribution_sequences)
         problem = None
         if tm.alphabet.size != 4:
             problem = f"TF-MoDISco needs DNA or RNA sequences; this model reads {tm.alphabet.name}"
+        elif tm.length < MIN_LENGTH:
+            problem = f"TF-MoDISco needs sequences of at least {MIN_LENGTH} bases; this model reads {tm.length}"
         elif n < MIN_SEQUENCES:
             problem = (f"TF-MoDISco needs at least {MIN_SEQUENCES} sequences to attribute, got {n} "
                        f"({opt('attribution_sequences')} {opts.attribution_sequences})")
@@ -613,8 +641,21 @@ def _report_meta(run, tm, fasta, data: _Data, found: _Found, main: list, databas
 def _write_motif_files(tmp: Path, tm, run, data: _Data, found: _Found, main: list, other: list, meta: dict,
                        steps: _Steps) -> None:
     """Motif files, tables, logos and the report, into the scratch directory ``tmp``."""
-    from seqnet.motifs.formats import write_all
     from seqnet.motifs.report import write_motif_report
+
+    with steps("writing motif files and drawing logos"):
+        figures = _write_files(tmp, tm, run, data, found, main, other)
+    # the report and timings.tsv come last, so that they hold every step's time (the
+    # few milliseconds of writing them aside)
+    patterns = [c for c in main + other if c.method == "modisco"]
+    write_text_atomic(tmp / "timings.tsv", steps.table().to_csv(sep="\t", index=False, float_format="%.3f"))
+    write_motif_report(tmp / "report.html", main, other, patterns, figures, title=f"seqnet motifs: {Path(run).name}",
+                       meta=meta, timings=steps.table(), metrics=_run_metrics(run))
+
+
+def _write_files(tmp: Path, tm, run, data: _Data, found: _Found, main: list, other: list) -> dict:
+    """Motif files, tables and logos into ``tmp``; the figures for the report."""
+    from seqnet.motifs.formats import write_all
     from seqnet.motifs.tables import rows_frame
 
     background = found.scan.background if found.scan is not None else _letter_frequencies(data.tokens, tm.alphabet)
@@ -630,9 +671,7 @@ def _write_motif_files(tmp: Path, tm, run, data: _Data, found: _Found, main: lis
     patterns = [c for c in main + other if c.method == "modisco"]
     if found.patterns or found.attribution:
         _write_modisco(tmp / "modisco", found, patterns, background)
-    figures = _figures(tmp, tm, run, data, main, patterns, background)
-    write_motif_report(tmp / "report.html", main, other, patterns, figures, title=f"seqnet motifs: {Path(run).name}",
-                 meta=meta, timings=steps.table(), metrics=_run_metrics(run))
+    return _figures(tmp, tm, run, data, main, patterns, background)
 
 
 def _url(c) -> str | None:
@@ -709,7 +748,7 @@ def _figures(tmp: Path, tm, run, data: _Data, main: list, patterns: list, backgr
 
     figures = {"logos": draw_logos([c.motif for c in main], tmp, background=background, titles=False),
                "pattern_logos": draw_logos([c.motif for c in patterns], tmp / "modisco", background=background,
-                                           titles=False),
+                                           titles=False) if patterns else {},
                "matches": {}}
     for c in main + patterns:
         target = c.target_motif

@@ -2,8 +2,10 @@
 
 One loop serves every input kind; the kind's *feed* (:meth:`InputKind.feed
 <seqnet.kinds.base.InputKind.feed>`) makes the batches on the device.  An epoch is
-:func:`train_one_epoch` then :func:`validate`; :class:`~seqnet.training.stopping.EarlyStopping`
-keeps the best weights.  Nothing here writes files except the optional resume state.
+:func:`train_one_epoch` then validation; :class:`~seqnet.training.stopping.EarlyStopping`
+keeps the best weights.  The optimiser, its learning-rate schedule, the L1 penalty and
+gradient clipping come from :mod:`seqnet.training.optim`.  Nothing here writes files
+except the optional resume state.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from seqnet.errors import SeqnetError, opt
 from seqnet.kinds.base import Feed, as_targets
 from seqnet.metrics import score
 from seqnet.models import run_model
-from seqnet.training.optim import build_optimizer
+from seqnet.training.optim import Schedule, build_optimizer, build_schedule, l1_parameters, penalise_and_clip
 from seqnet.training.settings import TrainSettings, check_monitor
 from seqnet.training.state import TrainingState
 from seqnet.training.stopping import EarlyStopping, monitored_score
@@ -48,7 +50,8 @@ class FitResult:
     history : list of dict
         One row per epoch: ``epoch``, ``train_loss``, ``valid_loss``, then
         ``valid_auroc``, ``valid_auprc`` (classification; plus ``valid_accuracy`` for
-        multi-class) or ``valid_pearson`` (regression), then ``seconds``.
+        multi-class) or ``valid_pearson`` (regression), then ``lr`` (the learning rate
+        of the epoch's first step) and ``seconds``.
     best_epoch : int
         Epoch whose weights the model holds on return (1-based).
     stopped_early : bool
@@ -93,7 +96,7 @@ def history_columns(task_type: str) -> list[str]:
         metrics = ["valid_pearson"]
     else:
         metrics = ["valid_auroc", "valid_auprc"] + (["valid_accuracy"] if task_type == "multiclass" else [])
-    return ["epoch", "train_loss", "valid_loss", *metrics, "seconds"]
+    return ["epoch", "train_loss", "valid_loss", *metrics, "lr", "seconds"]
 
 
 def fit(
@@ -147,39 +150,45 @@ def fit(
     device = torch.device(settings.device)
     feed = kinds.of(train).feed(train, model, device=device, settings=settings)
     loss_fn = loss_function(train.task_type, masked=has_missing(train))
+    ctx = dist_ctx or dist_mod.Context()
     opt_ = build_optimizer(model, settings)
+    schedule = build_schedule(opt_, settings, steps_per_epoch(feed.n, settings.batch_size, ctx))
     has_valid = valid is not None and len(valid) > 0
     check = _Validation(feed, valid, settings, device) if has_valid else None
-    ctx = dist_ctx or dist_mod.Context()
     gen = torch.Generator().manual_seed(settings.seed)
     stopper = EarlyStopping(settings.patience, can_stop=has_valid)
     result = FitResult()
     first_epoch = 1
     if resume is not None:
-        first_epoch = resume.restore(model, opt_, gen)
+        first_epoch = resume.restore(model, opt_, gen, schedule)
         stopper.load_state_dict(resume.stopping)
         result.history = list(resume.history)
         log.info("resumed from epoch %d", first_epoch - 1)
     train_model = _wrap(model, device, ctx, settings.compile)
+    l1_params = l1_parameters(model, settings.l1_scope)
     for epoch in range(first_epoch, settings.epochs + 1):
         if stopper.stopped:  # a resumed run that had already stopped
             break
         t0 = time.perf_counter()
-        train_loss = train_one_epoch(train_model, feed, opt_, loss_fn, gen, epoch, settings, ctx)
-        _check_finite(train_loss, epoch, settings.lr, state_path)
         row = {c: None for c in history_columns(train.task_type)[:-1]}
+        row["lr"] = schedule.lr
+        train_loss = train_one_epoch(train_model, feed, opt_, loss_fn, gen, epoch, settings, ctx,
+                                     schedule=schedule, l1_params=l1_params)
+        _check_finite(train_loss, epoch, settings.lr, state_path)
         row.update(epoch=epoch, train_loss=train_loss)
         metrics = check.run(model, row) if check is not None else None
         current = monitored_score(settings.monitor, train.task_type, row["valid_loss"], metrics, epoch)
         # Ranks score the same weights; rank 0's score makes every rank decide alike.
         current = dist_mod.broadcast_float(current, ctx, device)
+        schedule.epoch_done(current)
         row["seconds"] = round(time.perf_counter() - t0, 3)
         result.history.append(row)
         if on_epoch is not None:
             on_epoch(row)
         stopper.update(current, epoch, settings.epochs, model)
         if state_path is not None and ctx.main:
-            TrainingState.capture(epoch, model, opt_, gen, result.history, stopper.state_dict(), state_extra).save(state_path)
+            TrainingState.capture(epoch, model, opt_, gen, result.history, stopper.state_dict(), state_extra,
+                                  schedule=schedule).save(state_path)
         if stopper.stopped:
             break
     stopper.restore_best(model)
@@ -187,10 +196,23 @@ def fit(
     return result
 
 
+def steps_per_epoch(n: int, batch_size: int, ctx: dist_mod.Context | None = None) -> int:
+    """Optimiser steps of one epoch over ``n`` records (this rank's ``ceil(n / world)``
+    under torchrun)."""
+    if ctx is not None and ctx.active:
+        n = math.ceil(n / ctx.world)
+    return max(1, math.ceil(n / batch_size))
+
+
 def train_one_epoch(model: nn.Module, feed: Feed, opt_: torch.optim.Optimizer, loss_fn: nn.Module,
-                    gen: torch.Generator, epoch: int, settings: TrainSettings, ctx: dist_mod.Context) -> float:
+                    gen: torch.Generator, epoch: int, settings: TrainSettings, ctx: dist_mod.Context, *,
+                    schedule: Schedule | None = None, l1_params: list | tuple = ()) -> float:
     """One pass over ``feed`` in a seeded random order; returns the mean training loss
-    (over every rank's records under torchrun)."""
+    (over every rank's records under torchrun; the L1 penalty is not part of it).
+
+    Each step: forward, loss, backward, the L1 penalty's gradient on ``l1_params`` and
+    gradient clipping (:func:`~seqnet.training.optim.penalise_and_clip`), the optimiser
+    step, then ``schedule``'s per-batch step."""
     device = torch.device(settings.device)
     model.train()
     perm = torch.randperm(feed.n, generator=gen)
@@ -199,6 +221,7 @@ def train_one_epoch(model: nn.Module, feed: Feed, opt_: torch.optim.Optimizer, l
         perm = dist_mod.shard(feed.n, ctx, seed=settings.seed, epoch=epoch)
     n_batches = math.ceil(len(perm) / settings.batch_size)
     total = torch.zeros((), device=device)
+    params = [p for p in model.parameters() if p.requires_grad]
     bar = _progress(n_batches, epoch, settings, ctx)
     for b in range(n_batches):
         idx = perm[b * settings.batch_size : (b + 1) * settings.batch_size]
@@ -208,7 +231,10 @@ def train_one_epoch(model: nn.Module, feed: Feed, opt_: torch.optim.Optimizer, l
         loss = loss_fn(logits.float(), yb)
         opt_.zero_grad(set_to_none=True)
         loss.backward()
+        penalise_and_clip(params, l1_params, settings)
         opt_.step()
+        if schedule is not None:
+            schedule.batch_done()
         total += loss.detach() * len(idx)  # no .item() here: no host sync per step
         if bar is not None:
             bar.update(1)

@@ -250,6 +250,8 @@ def train(
         recorded = fingerprints_of(files)
         with _kept_warnings() as early:  # said while loading, before train.log exists
             data = kind.load(spec, cfg["data"], task=task, seed=cfg["seed"], task_name=task_name)
+        if len(data.names) > 1:  # the recipe's multi_output values (train / model_args: the data stay as read)
+            cfg = config_mod.resolve(model, config_file, overrides, kind=kind.name, outputs=len(data.names))
         return train_run(data, cfg, out, overwrite=overwrite, quiet=quiet, test_chroms=test_chroms,
                          valid_chroms=valid_chroms, inputs=files, run_params=run_params, resume=resume,
                          compile=compile, fingerprints=recorded, early_warnings=early, baselines=baselines)

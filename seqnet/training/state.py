@@ -1,8 +1,9 @@
 """Resume state: everything a run needs to continue exactly after its last finished epoch.
 
 After every epoch a run aimed at ``OUT`` saves a :class:`TrainingState` to
-``.<OUT>.last.pt`` beside it (atomically): weights, optimiser state, every random
-generator, the early-stopping state, the history so far, and the command's options.
+``.<OUT>.last.pt`` beside it (atomically): weights, optimiser state (momentum buffers,
+Adam's moments), learning-rate scheduler state, every random generator, the
+early-stopping state, the history so far, and the command's options.
 ``seqnet train --resume OUT`` reloads it and ends as the uninterrupted run would have.
 """
 
@@ -46,6 +47,9 @@ class TrainingState:
         :meth:`seqnet.training.stopping.EarlyStopping.state_dict`.
     extra : dict
         What the caller keeps with it (the command's options and config).
+    schedule : dict
+        State of the learning-rate schedule (:meth:`seqnet.training.optim.Schedule.state_dict`;
+        empty without one, and in states written before schedules existed).
     """
 
     epoch: int
@@ -55,11 +59,14 @@ class TrainingState:
     history: list[dict]
     stopping: dict
     extra: dict = field(default_factory=dict)
+    schedule: dict = field(default_factory=dict)
 
     @classmethod
     def capture(cls, epoch: int, model: torch.nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator,
-                history: list[dict], stopping: dict, extra: dict | None = None) -> "TrainingState":
-        """The state of a run right after epoch ``epoch``."""
+                history: list[dict], stopping: dict, extra: dict | None = None,
+                schedule=None) -> "TrainingState":
+        """The state of a run right after epoch ``epoch`` (``schedule``: its
+        :class:`~seqnet.training.optim.Schedule`, or None)."""
         return cls(
             epoch=epoch,
             model={k: v.detach().cpu() for k, v in model.state_dict().items()},
@@ -74,12 +81,17 @@ class TrainingState:
             history=list(history),
             stopping=dict(stopping),
             extra=dict(extra or {}),
+            schedule={} if schedule is None else schedule.state_dict(),
         )
 
-    def restore(self, model: torch.nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator) -> int:
-        """Put weights, optimiser and random generators back; returns the next epoch to run."""
+    def restore(self, model: torch.nn.Module, opt: torch.optim.Optimizer, gen: torch.Generator,
+                schedule=None) -> int:
+        """Put weights, optimiser, learning-rate schedule and random generators back;
+        returns the next epoch to run."""
         model.load_state_dict(self.model)
         opt.load_state_dict(self.optimizer)
+        if schedule is not None:
+            schedule.load_state_dict(self.schedule)
         gen.set_state(self.rngs["generator"])
         torch.set_rng_state(self.rngs["torch"])
         if self.rngs.get("cuda") is not None and torch.cuda.is_available():

@@ -212,3 +212,16 @@ def all_runs(template):
 def all_evaluations(template):
     return [template.format(sample=sample, seed=seed) for sample in SAMPLES if has_test(sample)
             for seed in sample_seeds(sample)]
+
+
+def apply_targets():
+    """The scan / variants outputs (rules/apply.smk) of every sample and seed, for those the
+    config asks for."""
+    wanted = []
+    if config["scan"]["genome"]:
+        wanted += all_runs(rules.scan.output.summary)
+    if config["variants"]["vcf"]:
+        if not config["variants"]["genome"]:
+            raise WorkflowError("config 'variants': vcf needs the genome FASTA it refers to (variants: genome)")
+        wanted += all_runs(rules.variants.output.table)
+    return wanted
