@@ -468,7 +468,9 @@ def tune(**params):
 @click.option("--device", type=str, default="auto", show_default=True)
 @click.option("--missing-labels", type=click.Choice(["error", "mask"]), default="error", show_default=True,
               help="Missing cells of a multi-label --labels table: an error, or left out of the metrics.")
-def evaluate(run, out, predictions, out_dir, rc_average, batch_size, seed, device, missing_labels, **inputs):
+@click.option("--crop", type=click.Choice(["centre", "center"]),
+              help="Score the centre of sequences longer than the model's input (default: they are an error).")
+def evaluate(run, out, predictions, out_dir, rc_average, batch_size, seed, device, missing_labels, crop, **inputs):
     """Score a trained model (RUN: run directory or model.pt) on labelled inputs of its kind.
 
     \b
@@ -482,7 +484,7 @@ def evaluate(run, out, predictions, out_dir, rc_average, batch_size, seed, devic
 
     metrics = run_evaluation(run, _spec(inputs), out=out, predictions=predictions, out_dir=out_dir,
                              rc_average=rc_average, batch_size=batch_size, seed=seed, device=device,
-                             missing_labels=missing_labels)
+                             missing_labels=missing_labels, crop=crop)
     click.echo(format_table(metrics))
 
 
@@ -657,6 +659,8 @@ def variants(run, vcf, genome, out, **options):
 @click.option("--batch-size", type=POSITIVE, default=256, show_default=True)
 @click.option("--device", type=str, default="auto", show_default=True)
 @click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
+@click.option("--crop", type=click.Choice(["centre", "center"]),
+              help="Use the centre of sequences longer than the model's input (default: they are an error).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 def motifs(run, fasta, out, taxon, **options):
     """The motifs a model learned: from its filters and from its attributions, named against JASPAR.
@@ -700,6 +704,8 @@ def motifs(run, fasta, out, taxon, **options):
               help="Plot the sequences with the highest predicted probability.")
 @click.option("--batch-size", type=POSITIVE, default=64, show_default=True)
 @click.option("--device", type=str, default="auto", show_default=True)
+@click.option("--crop", type=click.Choice(["centre", "center"]),
+              help="Use the centre of sequences longer than the model's input (default: they are an error).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output directory.")
 def attribute(run, fasta, out, methods, **options):
     """Per-base attribution maps: gradient x input, in-silico mutagenesis and DeepLIFT/SHAP.

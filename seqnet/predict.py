@@ -97,7 +97,8 @@ def write_predictions(run: str | Path, spec: InputSpec, out: str | Path, **optio
 
 def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None,
              predictions: str | Path | None = None, out_dir: str | Path | None = None, rc_average: bool = False,
-             batch_size: int = 1024, seed: int = 0, device: str = "auto", missing_labels: str = "error") -> dict:
+             batch_size: int = 1024, seed: int = 0, device: str = "auto", missing_labels: str = "error",
+             crop: str | None = None) -> dict:
     """Metrics of a trained model on labelled inputs of its kind.
 
     Parameters
@@ -126,6 +127,9 @@ def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None,
     missing_labels : str
         ``"error"``, or ``"mask"``: missing cells of a multi-label table are left out of
         their task's metrics. Default is ``"error"``.
+    crop : str or None
+        ``"centre"``: score the centre of sequences longer than the model's input;
+        None: such a sequence is an error. Default is None.
 
     Returns
     -------
@@ -144,7 +148,7 @@ def evaluate(run: str | Path, spec: InputSpec, *, out: str | Path | None = None,
             if path is not None:
                 stack.enter_context(claim(path, sources, param=param, folder=param == "out_dir"))
         kind, tm, dev = _model_and_kind(run, spec, "evaluate", device, rc_average)
-        ids, inputs, y = kind.load_for_model(spec, tm, seed=seed, missing=missing_labels)
+        ids, inputs, y = kind.load_for_model(spec, tm, seed=seed, missing=missing_labels, crop=crop)
         prob = inference.predict(tm.model, inputs, task_type=tm.task_type, batch_size=batch_size, device=dev,
                                  rc_average=rc_average)
         metrics = score(y, prob, tm.task_type, tm.names, split="all")

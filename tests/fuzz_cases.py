@@ -595,7 +595,8 @@ def _fasta_cases(base: Base) -> None:
                  "long_record", "short_record", "ids_with_spaces"):
         v = pos_v[name]
         n = None if v.ids is None else len(v.ids) + n_neg
-        add(f"evaluate-positives-{name}", v.expect,
+        # issue 14: nothing is cropped silently: a record longer than the model's input is an error
+        add(f"evaluate-positives-{name}", "error" if name == "long_record" else v.expect,
             lambda c, v=v, n=n: evaluate_call(c, c.run("seq"), ["--positives", put_variant(c, "pos", v),
                                                                  "--negatives", c.copy("neg.fa")], n=n)
             ._mention(v, "pos"))
@@ -610,7 +611,7 @@ def _fasta_cases(base: Base) -> None:
     for name in ("empty", "invalid_letter_J", "lower_case", "binary_junk", "long_record", "short_record",
                  "ids_with_spaces", "header_only"):
         v = pos_v[name]
-        add(f"attribute-fasta-{name}", v.expect,
+        add(f"attribute-fasta-{name}", "error" if name == "long_record" else v.expect,
             lambda c, v=v: attribute_call(c, c.run("seq"), put_variant(c, "few", v), v.ids)._mention(v, "few"))
 
     # prepare --positives VARIANT --negatives shuffle

@@ -138,7 +138,7 @@ def test_fit_on_arrays_regression_and_monitor_accuracy():
     result = fit(model, data.subset(np.arange(100)), data.subset(np.arange(100, 120)), TrainSettings(epochs=60, batch_size=16, lr=0.05, patience=60, monitor="auroc", seed=0))  # auroc is undefined for regression: loss decides
     losses = [r["valid_loss"] for r in result.history]
     assert min(losses) < 0.01 and result.best_epoch == int(np.argmin(losses)) + 1
-    assert set(result.history[0]) == {"epoch", "train_loss", "valid_loss", "valid_pearson", "seconds"}
+    assert set(result.history[0]) == {"epoch", "train_loss", "valid_loss", "valid_pearson", "lr", "seconds"}
     with pytest.raises(ConfigError, match="monitor 'accuracy' needs a multi-class task; this one is regression"):
         fit(model, data, None, TrainSettings(epochs=1, batch_size=8, lr=0.01, monitor="accuracy"))
     with pytest.raises(ConfigError, match="reverse-complement augmentation applies to sequences, not table input"):

@@ -129,7 +129,7 @@ def test_timeseries_run_directory(ts_run):
     assert cfg["kind"] == "timeseries" and cfg["model"] == "lstm" and cfg["model_args"]["rnn_hidden"] == 8
     assert cfg["data"]["series"] == ["a", "b"] and cfg["data"]["time_points"] == 6
     assert list(pd.read_csv(ts_run / "history.csv").columns) == [
-        "epoch", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "valid_accuracy", "seconds"]
+        "epoch", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "valid_accuracy", "lr", "seconds"]
     log = (ts_run / "train.log").read_text()
     assert "12 of 72 rows of expr.tsv have no label: left out" in log and "series not used: x" in log
     tm = seqnet.load(ts_run)
@@ -234,7 +234,7 @@ def test_table_regression(table_files, tmp_path, cli):
     assert set(metrics) == {"split", "n", "pearson", "spearman", "mse", "baselines"}
     assert set(metrics["pearson"]) == {"score", "other", "mean"} and metrics["pearson"]["score"] > 0.9
     assert list(pd.read_csv(out / "history.csv").columns) == ["epoch", "train_loss", "valid_loss", "valid_pearson",
-                                                             "seconds"]
+                                                             "lr", "seconds"]
     preds = tmp_path / "p.tsv"
     assert cli("predict", out, "--table", feats, "--out", preds).exit_code == 0
     table = pd.read_csv(preds, sep="\t")

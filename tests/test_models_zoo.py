@@ -193,7 +193,7 @@ def test_published_receptive_fields():
         ("basset", {"pool_size": [3, 4]}, "pool_size must have 3 entries"),
         ("basset", {"n_filters": []}, "n_filters must be an integer or a non-empty list"),
         ("dilated", {}, "dilated: give length"),
-        ("dilated", {"length": 100, "activation": "tanh"}, "activation must be one of"),
+        ("dilated", {"length": 100, "activation": "swish"}, "activation must be one of"),
         ("lstm", {"pool": "sum"}, "pool must be one of"),
         ("bilstm", {"embed_dim": 0}, "embed_dim must be an integer >= 1"),
         ("danq", {"dropout": 1.5}, r"dropout must be a number in \[0.0, 1.0\)"),

@@ -297,6 +297,6 @@ def test_full_disk_while_writing_motifs_names_the_users_path(cli, run_dir, sim, 
     monkeypatch.setattr(Path, "write_bytes", no_space)
     out = tmp_path / "motifs"
     err = _one_error(cli("motifs", run_dir, "--fasta", sim.positives_fasta, "--out", out, "--db", sim.motifs_meme,
-                         "--influence-sequences", "50"))
+                         "--influence-sequences", "50", "--method", "filters", "--quiet"))
     assert err.startswith(f"Error: {out}/") and err.endswith(": No space left on device") and ".partial-" not in err
     assert not out.exists() and _leftovers(tmp_path) == []

@@ -263,3 +263,39 @@ def test_two_processes_share_one_sqlite_study_without_duplicates(sim, tiny_confi
     assert len({t.params["train.lr"] for t in trials}) == 6  # no trial's settings drawn twice
     for worker in ("w1", "w2"):  # each worker's report covers the whole study as it stood when it ended
         assert len(pd.read_csv(tmp_path / worker / "trials.tsv", sep="\t")) >= 3
+
+
+def test_help(cli):
+    result = cli("tune", "--help")
+    assert result.exit_code == 0 and "--space" in result.output and "--storage" in result.output
+
+
+def test_the_same_seed_draws_the_same_trials(searched, sim, tiny_config, cli, tmp_path):
+    out, _, space = searched
+    again = tmp_path / "again"
+    assert cli(*_tune_args(sim, tiny_config, space, again, 2, "--quiet")).exit_code == 0
+    first = pd.read_csv(out / "trials.tsv", sep="\t").drop(columns=["seconds"]).head(2)
+    second = pd.read_csv(again / "trials.tsv", sep="\t").drop(columns=["seconds"])
+    pd.testing.assert_frame_equal(first, second, check_dtype=False)  # same settings, same values
+
+
+def test_multi_label_trials_take_the_recipes_multi_output_values(sim, cli, tmp_path):
+    space = _write(tmp_path / "space.yaml", "train:\n  lr: [0.01]\n  epochs: 1\nmodel_args:\n  n_filters: [4]\n")
+    out = tmp_path / "t"
+    result = cli("tune", "--fasta", sim.multilabel_fasta, "--labels", sim.labels_tsv, "--space", space, "--trials", "1",
+                 "--out", out, "--device", "cpu", "--pruner", "none", "--startup-trials", "0", "--timeout", "600")
+    assert result.exit_code == 0, result.output
+    best = yaml.safe_load((out / "best.yaml").read_text())
+    several = yaml.safe_load((Path(__file__).resolve().parents[1] / "configs" / "deepbind.yaml").read_text())
+    assert best["train"]["batch_size"] == several["multi_output"]["train"]["batch_size"]
+    assert best["model_args"]["both_strands"] is True and best["model_args"]["n_filters"] == 4
+
+
+def test_pruners():
+    import optuna
+
+    from seqnet.tune.study import make_pruner
+
+    assert isinstance(make_pruner("median", 10), optuna.pruners.MedianPruner)
+    assert isinstance(make_pruner("hyperband", 10), optuna.pruners.HyperbandPruner)
+    assert isinstance(make_pruner("none", 10), optuna.pruners.NopPruner)

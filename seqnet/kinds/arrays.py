@@ -180,8 +180,8 @@ class ArrayKind(InputKind):
         """Random splits are stratified by class for single-label classification."""
         return data.task_type in ("binary", "multiclass")
 
-    def load_for_model(self, spec, tm, *, seed: int = 0,
-                       missing: str = "error") -> tuple[list[str], ArrayInputs, np.ndarray]:
+    def load_for_model(self, spec, tm, *, seed: int = 0, missing: str = "error",
+                       crop: str | None = None) -> tuple[list[str], ArrayInputs, np.ndarray]:
         data = self.labelled_for_model(spec, tm, missing=missing)
         y = align_targets(data, tm, source=str(spec.labels or spec.images), class_hint=self.class_hint)
         return data.ids, ArrayInputs(data.x, data.mask), y

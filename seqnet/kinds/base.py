@@ -137,11 +137,12 @@ class InputKind:
         """Labelled data for training, read with the resolved ``data`` config section."""
         raise NotImplementedError
 
-    def load_for_model(self, spec: "InputSpec", tm, *, seed: int = 0,
-                       missing: str = "error") -> tuple[list[str], "Inputs", np.ndarray]:
+    def load_for_model(self, spec: "InputSpec", tm, *, seed: int = 0, missing: str = "error",
+                       crop: str | None = None) -> tuple[list[str], "Inputs", np.ndarray]:
         """Labelled data for evaluating the trained model ``tm``: record ids, inputs
         prepared as at training time, and the targets in the model's output order
-        (``missing="mask"``: missing cells of a multi-label table as NaN)."""
+        (``missing="mask"``: missing cells of a multi-label table as NaN; ``crop="centre"``:
+        sequences longer than the model's input are centre-cropped, not refused)."""
         raise NotImplementedError
 
     def read(self, spec: "InputSpec", tm) -> tuple[list[str], "Inputs"]:

@@ -212,14 +212,15 @@ class SequenceKind(InputKind):
                      max_length=data_cfg["max_length"], seed=seed, task_name=task_name, task=task,
                      missing=data_cfg.get("missing_labels", "error"))
 
-    def load_for_model(self, spec, tm, *, seed: int = 0,
-                       missing: str = "error") -> tuple[list[str], SequenceInputs, np.ndarray]:
+    def load_for_model(self, spec, tm, *, seed: int = 0, missing: str = "error",
+                       crop: str | None = None) -> tuple[list[str], SequenceInputs, np.ndarray]:
         # Labels are read with the model's task: a fraction in a 0/1 column is an error, not regression.
         task = "regression" if tm.task_type == "regression" else "classification"
         if task == "regression" and spec.fasta is None:
             task = "auto"  # positives / negatives: 0 / 1 by construction
         data = _load(spec, alphabet=tm.alphabet, length=tm.length, max_length=tm.length, seed=seed,
-                     task_name=tm.names[0] if len(tm.names) == 1 else None, task=task, missing=missing)
+                     task_name=tm.names[0] if len(tm.names) == 1 else None, task=task, missing=missing,
+                     crop=crop is not None)
         y = align_targets(data, tm, source=str(spec.labels or spec.positives or spec.bed), named=spec.labels is not None,
                           class_hint=self.class_hint)
         return data.ids, SequenceInputs(data.tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), data.lengths), y
@@ -294,17 +295,17 @@ class SequenceKind(InputKind):
 
 
 def _load(spec, *, alphabet: Alphabet, length: int | None, max_length: int, seed: int, task_name: str | None,
-          task: str, missing: str = "error") -> SequenceSet:
+          task: str, missing: str = "error", crop: bool = True) -> SequenceSet:
     """A SequenceSet from whichever sequence input ``spec`` names."""
     mode = sequence_mode(spec)
     if task == "regression" and mode != "fasta":
         raise ConfigError(f"{opt('task')} regression needs a label table: {opt('fasta')} SEQS.fa {opt('labels')} LABELS.tsv")
     if mode == "positives":
         return loaders.load_positives_negatives(spec.positives, spec.negatives, alphabet=alphabet, length=length,
-                                                max_length=max_length, seed=seed, task_name=task_name)
+                                                max_length=max_length, seed=seed, task_name=task_name, crop=crop)
     if mode == "fasta":
         return loaders.load_fasta_labels(spec.fasta, spec.labels, alphabet=alphabet, length=length,
-                                         max_length=max_length, task=task, missing=missing)
+                                         max_length=max_length, task=task, missing=missing, crop=crop)
     if alphabet.name != "dna":
         raise ConfigError(f"{opt('bed')}/{opt('genome')} input is DNA; drop {opt('alphabet')} or use {opt('alphabet')} dna")
     return loaders.load_bed(spec.bed, spec.genome, spec.negatives, length=length or 200, tile=spec.tile, seed=seed,

@@ -67,7 +67,7 @@ def fit_lengths(token_lists: Sequence[np.ndarray], length: int, pad_token: int) 
 
 
 def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int,
-                   crop: str | None = "centre") -> tuple[list[str], np.ndarray, np.ndarray | None]:
+                   crop: str | None = None) -> tuple[list[str], np.ndarray, np.ndarray | None]:
     """Unlabelled sequences for a trained model: ids, tokens ``(N, length)`` and real lengths.
 
     Records are validated against ``alphabet`` and padded with N to ``length``; the
@@ -81,7 +81,7 @@ def read_sequences(fasta: str | Path, alphabet: Alphabet, length: int,
         The model's input length.
     crop : str or None
         ``"centre"``: a longer record is centre-cropped to ``length``; None: a longer
-        record is an error (``seqnet predict`` without ``--crop``). Default is ``"centre"``.
+        record is an error naming it (nothing is cropped silently). Default is None.
 
     Raises
     ------
@@ -170,6 +170,7 @@ def load_positives_negatives(
     max_length: int = 1000,
     seed: int = 0,
     task_name: str | None = None,
+    crop: bool = True,
 ) -> SequenceSet:
     """Binary set from a positives FASTA and a negatives FASTA or ``"shuffle"``.
 
@@ -186,6 +187,9 @@ def load_positives_negatives(
         Fixed input length; None = longest record capped at ``max_length``.
     task_name : str or None
         Name of the single task. Default is ``"bound"``.
+    crop : bool
+        Centre-crop records longer than ``length``; False: such a record is an error
+        (data for a trained model). Default is True.
 
     Returns
     -------
@@ -212,6 +216,9 @@ def load_positives_negatives(
         groups, chroms = _paired_groups(pos_ids, neg_ids)
     all_tok = list(pos_tok) + list(neg_tok)
     L = resolve_length(all_tok, length, max_length)
+    if not crop:
+        refuse_longer(positives, pos_ids, [len(t) for t in pos_tok], L)
+        refuse_longer(negatives, neg_ids, [len(t) for t in neg_tok], L)
     tokens = fit_lengths(all_tok, L, alphabet.unknown)
     lengths = real_lengths(all_tok, L)
     y = np.concatenate([np.ones(len(pos_tok)), np.zeros(len(neg_tok))]).astype(np.float32)[:, None]
@@ -247,18 +254,22 @@ def load_fasta_labels(
     max_length: int = 1000,
     task: str = "auto",
     missing: str = "error",
+    crop: bool = True,
 ) -> SequenceSet:
     """Set from one FASTA and a label table (first column = record ids).
 
     Several 0/1 columns make a multi-label task, one 0/1 column a binary task, one
     column of class names a multi-class task, and numeric columns with fractions (or
     ``task="regression"``) a regression task (see :func:`seqnet.io.tables.read_labels`).
-    ``missing="mask"`` keeps missing cells of a multi-label table as NaN targets.
+    ``missing="mask"`` keeps missing cells of a multi-label table as NaN targets;
+    ``crop=False`` refuses records longer than ``length`` instead of centre-cropping them.
     """
     from seqnet.io.tables import read_labels
 
     alphabet = get_alphabet(alphabet)
     ids, tok = read_token_lists(fasta, alphabet)
+    if not crop and length is not None:
+        refuse_longer(fasta, ids, [len(t) for t in tok], length)
     lab = read_labels(labels, ids, ids_source=str(fasta), task=task, missing=missing)
     L = resolve_length(tok, length, max_length)
     return SequenceSet(

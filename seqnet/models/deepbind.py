@@ -58,7 +58,9 @@ class DeepBindConfig(SequenceConfig):
         Default is ``"maxavg"``.
     both_strands : bool
         Also scan the reverse complement and take the per-filter maximum over
-        strands; needs a complementary alphabet (DNA / RNA). Default is False.
+        strands.  Only alphabets with a complement (DNA / RNA: 4 channels) have one:
+        with other alphabets (protein) one strand is scanned, as ``rc_augment`` is
+        off for them. Default is False.
     activation : str
         Activation of the convolution and of the hidden dense layer (see
         :data:`~seqnet.models.common.ACTIVATIONS`; ``"selu"`` brings its
@@ -110,7 +112,7 @@ class DeepBind(nn.Module):
         c = config
         self.name = name
         self.pool = c.pool
-        self.both_strands = c.both_strands
+        self.both_strands = c.both_strands and c.n_channels == 4  # protein has no reverse complement
         # 'same'-style padding keeps motifs at the sequence edges detectable.
         self.conv = nn.Conv1d(c.n_channels, c.n_filters, c.filter_width, padding=c.filter_width // 2)
         # None without batch norm: the state dict of the default model is unchanged.

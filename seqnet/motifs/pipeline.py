@@ -231,7 +231,7 @@ def _sequence_model(run, device: str, command: str):
     return tm, dev
 
 
-def _load_data(tm, fasta, negatives, labels) -> _Data:
+def _load_data(tm, fasta, negatives, labels, crop: str | None = None) -> _Data:
     """Every sequence given: ``fasta`` (+ ``negatives``) with targets, or ``fasta`` alone."""
     from seqnet.inputs import InputSpec
     from seqnet.kinds.sequence import SEQUENCE
@@ -242,11 +242,11 @@ def _load_data(tm, fasta, negatives, labels) -> _Data:
     if negatives is not None and labels is not None:
         raise ConfigError(f"give {opt('negatives')} or {opt('labels')}, not both")
     if negatives is None and labels is None:
-        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
+        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length, crop=crop)
         groups = Groups.of(None, tm.task_type, tm.names, len(ids))
         return _Data(ids, tokens, lengths, None, groups, unknown)
     spec = InputSpec(positives=fasta, negatives=negatives) if labels is None else InputSpec(fasta=fasta, labels=labels)
-    ids, inputs, y = SEQUENCE.load_for_model(spec, tm)
+    ids, inputs, y = SEQUENCE.load_for_model(spec, tm, crop=crop)
     lengths = None if inputs.lengths is None else inputs.lengths.numpy()
     pos = neg = None
     if negatives is not None:
@@ -305,6 +305,7 @@ def motif_report(
     device: str = "auto",
     quiet: bool = False,
     overwrite: bool = False,
+    crop: str | None = None,
 ) -> pd.DataFrame:
     """Find, name, rank and export the motifs a model learned.
 
@@ -335,6 +336,9 @@ def motif_report(
         No progress lines. Default is False.
     overwrite : bool
         Replace an existing output directory. Default is False.
+    crop : str or None
+        ``"centre"``: use the centre of sequences longer than the model's input; None:
+        such a sequence is an error. Default is None.
 
     Returns
     -------
@@ -352,7 +356,7 @@ def motif_report(
         out = check_out_dir(out, overwrite)
         with steps("reading the model, the sequences and the motif database"):
             tm, dev = _motif_model(run, device, db, opts)
-            data = _load_data(tm, source, negatives, labels)
+            data = _load_data(tm, source, negatives, labels, crop)
             database = load_database(db, release=jaspar_release, taxon=taxon)  # fail early on a bad db / release
             _check_data(tm, data, opts)
         steps.inputs_checked()
@@ -808,6 +812,7 @@ def attribution_maps(
     batch_size: int = 64,
     device: str = "auto",
     overwrite: bool = False,
+    crop: str | None = None,
 ) -> pd.DataFrame:
     """Per-base attribution maps (gradient x input, in-silico mutagenesis, DeepLIFT/SHAP) for a FASTA.
 
@@ -841,7 +846,7 @@ def attribution_maps(
         if tm.alphabet.size != 4 and (top > 0 or "deepliftshap" in methods):
             raise ConfigError(f"attribution plots and DeepLIFT/SHAP need DNA/RNA sequences; use {opt('top')} 0 and "
                               f"{opt('methods')} saliency,ism for a {tm.alphabet.name} model")
-        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length)
+        ids, tokens, lengths = read_sequences(fasta, tm.alphabet, tm.length, crop=crop)
         inputs = SequenceInputs(tokens, tm.alphabet, tm.preprocess.get("unknown", "zeros"), lengths)
         scores, deltas = {}, None
         if "saliency" in methods:
