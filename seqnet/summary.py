@@ -33,8 +33,8 @@ __all__ = ["SUMMARY_COLUMNS", "parse_named", "summarize", "summary_table", "writ
 
 #: Columns of the summary TSV, in order.
 SUMMARY_COLUMNS = [
-    "sample", "model", "seed", "test_set", "n", "auroc", "auprc", "motifs", "significant_motifs",
-    "top_motifs", "report",
+    "sample", "model", "seed", "test_set", "n", "auroc", "auprc", "baseline", "baseline_auroc", "model_vs_baseline",
+    "motifs", "significant_motifs", "top_motifs", "report",
 ]
 #: Columns ``matches.tsv`` must have for the summary.
 _MATCH_COLUMNS = ["motif", "consensus", "best_match_id", "best_match_name", "q", "influence"]
@@ -90,6 +90,22 @@ def _metrics(path: Path) -> dict:
         "auroc": None if auroc is None else float(auroc),
         "auprc": None if auprc is None else float(auprc),
     }
+
+
+def _baseline_facts(path: Path) -> dict:
+    """The best baseline of a run's ``metrics.json`` (its held-out test split) and how far
+    the model is above it there; None when the run kept no baselines."""
+    none = {"baseline": None, "baseline_auroc": None, "model_vs_baseline": None}
+    if not path.is_file():
+        return none
+    obj = _read_json(path, "metrics.json of a seqnet train run")
+    scored = {name: b.get("auroc", {}).get("mean") for name, b in (obj.get("baselines") or {}).items()}
+    scored = {k: v for k, v in scored.items() if v is not None}
+    model = (obj.get("auroc") or {}).get("mean")
+    if not scored or model is None:
+        return none
+    best = max(scored, key=scored.get)
+    return {"baseline": best, "baseline_auroc": float(scored[best]), "model_vs_baseline": float(model - scored[best])}
 
 
 def _run_facts(run: Path) -> dict:
@@ -202,7 +218,9 @@ def summary_table(
     Returns
     -------
     pandas.DataFrame
-        :data:`SUMMARY_COLUMNS`; ``report`` holds the report path (None without one).
+        :data:`SUMMARY_COLUMNS`; ``report`` holds the report path (None without one);
+        ``baseline`` is the run's best baseline on its own test split, with its AUROC and
+        the model's AUROC minus it there (``model_vs_baseline``).
     """
     metrics, motifs = dict(metrics or {}), dict(motifs or {})
     if not runs:
@@ -220,6 +238,7 @@ def summary_table(
         run = Path(run)
         row = {"sample": name, **_run_facts(run)}
         row.update(_metrics(Path(metrics[name]) if name in metrics else run / "metrics.json"))
+        row.update(_baseline_facts(run / "metrics.json"))  # model vs baseline on the run's own test split
         if name in motifs:
             facts = _motif_facts(Path(motifs[name]), top, max_q)
             row.update({k: v for k, v in facts.items() if not k.startswith("_")})

@@ -275,3 +275,16 @@ def test_multi_output_section_applies_only_to_several_outputs_and_the_user_still
     bad.write_text("multi_output:\n  train:\n    epoch: 5\n")
     with pytest.raises(ConfigError, match=r"bad.yaml: multi_output: unknown config key 'train.epoch'"):
         config_mod.resolve(config_file=bad)
+
+
+def test_the_knobs_are_listed_alike_everywhere():
+    """The CLI's choices, the config schema and the packaged defaults follow the library's lists."""
+    from seqnet import cli, recipes
+    from seqnet.models.common import ACTIVATIONS
+    from seqnet.training.settings import KNOB_DEFAULTS, OPTIMIZERS, SCHEDULES
+
+    assert cli.OPTIMIZERS == OPTIMIZERS and cli.SCHEDULES == SCHEDULES and cli.ACTIVATIONS == tuple(ACTIVATIONS)
+    assert set(cli.KNOB_OPTIONS) == set(KNOB_DEFAULTS) <= config_mod.SCHEMA["train"]
+    for kind in ("sequence", "timeseries", "table", "image"):
+        train = recipes.kind_defaults(kind)["train"]
+        assert {k: train[k] for k in KNOB_DEFAULTS} == KNOB_DEFAULTS

@@ -17,11 +17,13 @@ MATCHES = (
 )
 
 
-def _run(folder, *, model="deepbind", seed=0, split="test", auroc=0.91, n=40):
+def _run(folder, *, model="deepbind", seed=0, split="test", auroc=0.91, n=40, baselines=None):
     folder.mkdir(parents=True)
     write(folder / "config.yaml", f"model: {model}\nseed: {seed}\n")
-    write(folder / "metrics.json", json.dumps({"split": split, "n": n, "auroc": {"t": auroc, "mean": auroc},
-                                               "auprc": {"t": 0.8, "mean": 0.8}}))
+    metrics = {"split": split, "n": n, "auroc": {"t": auroc, "mean": auroc}, "auprc": {"t": 0.8, "mean": 0.8}}
+    if baselines:
+        metrics["baselines"] = {k: {"auroc": {"t": v, "mean": v}} for k, v in baselines.items()}
+    write(folder / "metrics.json", json.dumps(metrics))
     return folder
 
 
@@ -29,7 +31,7 @@ def _run(folder, *, model="deepbind", seed=0, split="test", auroc=0.91, n=40):
 def layout(tmp_path):
     """Two runs: 'a' with an external evaluation and motifs, 'b' with its own test split only."""
     a = _run(tmp_path / "res" / "a" / "run", seed=3)
-    b = _run(tmp_path / "res" / "b" / "run", model="danq", auroc=0.75)
+    b = _run(tmp_path / "res" / "b" / "run", model="danq", auroc=0.75, baselines={"gc": 0.6, "kmer": 0.7})
     ev = write(tmp_path / "res" / "a" / "evaluate.json",
                json.dumps({"split": "all", "n": 1000, "auroc": {"a": 0.93, "mean": 0.93},
                            "auprc": {"a": 0.9, "mean": 0.9}}))
@@ -48,16 +50,21 @@ def test_summary_table_and_index(cli, layout):
                  "--out", out, "--html", page, "--top", 2)
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out, sep="\t")
-    assert list(table.columns) == ["sample", "model", "seed", "test_set", "n", "auroc", "auprc", "motifs",
-                                   "significant_motifs", "top_motifs", "report"]
+    assert list(table.columns) == ["sample", "model", "seed", "test_set", "n", "auroc", "auprc", "baseline",
+                                   "baseline_auroc", "model_vs_baseline", "motifs", "significant_motifs",
+                                   "top_motifs", "report"]  # issue 15: the best baseline beside the model
     a, b = table.to_dict("records")
+    assert b["baseline"] == "kmer" and b["baseline_auroc"] == 0.7 and b["model_vs_baseline"] == pytest.approx(0.05)
+    assert pd.isna(a["baseline"]) and pd.isna(a["model_vs_baseline"])  # a run without baselines
+    for k in ("baseline", "baseline_auroc", "model_vs_baseline"):
+        a.pop(k)
     assert a == {"sample": "a", "model": "deepbind", "seed": 3, "test_set": "external", "n": 1000, "auroc": 0.93,
                  "auprc": 0.9, "motifs": 3.0, "significant_motifs": 1.0,
                  "top_motifs": "GATA1 (MA0035.5, q=0.0004); CCGGAT (no match at q<0.05)",
                  "report": "a/motifs/report.html"}
     assert b["test_set"] == "train split" and b["n"] == 40 and b["auroc"] == 0.75 and b["model"] == "danq"
     assert pd.isna(b["motifs"]) and pd.isna(b["top_motifs"]) and pd.isna(b["report"])
-    assert "\t\t\t\t" in out.read_text().splitlines()[2]  # b: empty motif cells
+    assert out.read_text().splitlines()[2].endswith("\t\t\t\t")  # b: empty motif cells
     text = page.read_text()
     links = re.findall(r'href="([^"]+)"', text)
     assert links == ["summary.tsv", "a/motifs/report.html"]

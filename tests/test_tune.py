@@ -234,6 +234,7 @@ def test_a_killed_search_continues_and_the_trial_counts_add_up(sim, tiny_config,
     rerun = subprocess.run([*cmd[:cmd.index("--trials") + 1], "2", *cmd[cmd.index("--trials") + 2:]], env=_env(),
                            capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
+    assert rerun.stdout.startswith("1 trial(s) left running by a stopped process: marked failed, tried again first")
     trials = _trials_in(out / "study.db")
     states = [t.state for t in trials]
     assert states.count(TrialState.FAIL) == 1  # the killed trial

@@ -7,7 +7,7 @@ validates recipes against them and :mod:`seqnet.training.optim` builds what they
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -150,10 +150,6 @@ class TrainSettings:
             unknown=cfg["data"].get("unknown", "zeros"), seed=cfg["seed"], device=cfg["device"], **knobs,
         )
         return replace(settings, **overrides)
-
-    def knobs(self) -> dict:
-        """The optimiser / schedule / penalty settings, as a recipe's ``train`` section holds them."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in KNOB_DEFAULTS}
 
 
 def check_monitor(monitor: str, task_type: str) -> None:

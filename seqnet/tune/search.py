@@ -370,6 +370,9 @@ def _optimize(study, objective: _Objective, trials: int, timeout, progress, resu
         if progress is not None:
             progress(report_mod.progress_line(study, trial, objective.metric))
 
+    if result.recovered and progress is not None:
+        progress(f"{result.recovered} trial(s) left running by a stopped process: marked failed, tried again first")
+
     try:
         with study_mod.quiet_optuna():
             study.optimize(objective, n_trials=trials, timeout=timeout, callbacks=[said], catch=(SeqnetError,),
