@@ -162,6 +162,9 @@ def check_keys(cfg: dict, source: str) -> None:
                 raise ConfigError(f"{source}: section 'multi_output' holds {' and '.join(MULTI_OUTPUT_SECTIONS)} "
                                   "values for data with several outputs")
             check_keys(value, f"{source}: multi_output")
+        if key == "model_args" and value is not None and not isinstance(value, dict):
+            raise ConfigError(f"{source}: section 'model_args' must be a mapping of model arguments, "
+                              f"got {type(value).__name__} {value!r}")
         allowed = SCHEMA[key]
         if allowed is not None:
             if not isinstance(value, dict):

@@ -10,7 +10,7 @@ same sequences as ``seqnet train --bed ... --negatives shuffle|genome``:
 * ``shuffle`` negatives: :func:`seqnet.encode.dinucleotide_shuffle_many` with the same
   seed, written as ``<positive id>_shuf`` so that training keeps each negative in its
   positive's split;
-* ``genome`` negatives: :func:`seqnet.io.genome.sample_background` (GC-matched, avoiding
+* ``genome`` negatives: :func:`seqnet.io.background.sample_background` (GC-matched, avoiding
   the peaks);
 * a negatives FASTA is validated and copied.
 
@@ -245,7 +245,7 @@ def _from_bed(bed, genome, alpha, length: int, tile: bool, negatives, seed: int)
     fa, intervals, pos_ids, pos_seqs = bed_windows(bed, genome, length=length, tile=tile)
     rec = _Records(pos_ids, pos_seqs, source=str(genome), negatives=negatives)
     if negatives == "genome":
-        from seqnet.io.genome import sample_background
+        from seqnet.io.background import sample_background
 
         rec.neg_ids, rec.neg_seqs = sample_background(fa, len(pos_ids), length, exclude=intervals, gc_like=pos_seqs,
                                                       seed=seed)

@@ -1,4 +1,5 @@
-"""Tests for seqnet.io.genome: BED, genome index (read-only folders), extraction, sampling."""
+"""Tests for seqnet.io.bed (BED, windows), seqnet.io.genome (genome index, read-only folders,
+extraction) and seqnet.io.background (sampling)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,9 @@ import pytest
 from conftest import write
 from seqnet.errors import ConfigError, InputError
 from seqnet.io.fasta import parse_coordinate_id
-from seqnet.io.genome import (
-    Interval,
-    chrom_sizes,
-    extract,
-    open_genome,
-    read_bed,
-    recenter,
-    sample_background,
-)
+from seqnet.io.background import sample_background
+from seqnet.io.bed import Interval, read_bed, recenter
+from seqnet.io.genome import chrom_sizes, extract, open_genome
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -599,7 +594,7 @@ def test_background_gc_bin_short_spills_to_nearest_bins(genome_path):
 
 
 def test_spill_quotas():
-    from seqnet.io.genome import _spill_quotas
+    from seqnet.io.background import _spill_quotas
 
     got = _spill_quotas(np.array([0, 3, 5, 0]), np.array([2, 1, 2, 9]))
     np.testing.assert_array_equal(got, [2, 1, 2, 3])

@@ -156,7 +156,7 @@ def test_fasta_pipe_through_the_token_cache_is_keyed_by_the_bytes_read(tmp_path,
 
 
 def test_bed_and_tables_through_pipes(tmp_path):
-    from seqnet.io.genome import read_bed
+    from seqnet.io.bed import read_bed
     from seqnet.io.tables import read_labels, read_table
 
     bed = "chr1\t10\t20\tp1\nchr2\t5\t9\n"

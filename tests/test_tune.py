@@ -300,3 +300,11 @@ def test_pruners():
     assert isinstance(make_pruner("median", 10), optuna.pruners.MedianPruner)
     assert isinstance(make_pruner("hyperband", 10), optuna.pruners.HyperbandPruner)
     assert isinstance(make_pruner("none", 10), optuna.pruners.NopPruner)
+
+
+def test_a_study_that_optimises_the_other_way_is_refused(searched, sim, tiny_config, cli):
+    out, _, space = searched
+    result = cli(*_tune_args(sim, tiny_config, space, out, 1, "--monitor", "loss"))
+    assert result.exit_code == 1
+    assert result.output == ("Error: study 'seqnet' was made to maximize its value and this search would minimize "
+                             "it; choose another --study-name\n")

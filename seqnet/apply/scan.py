@@ -107,7 +107,7 @@ def scan_regions(sizes: dict[str, int], *, bed: str | Path | None = None,
     ConfigError
         Both ``bed`` and ``chroms``, or an unknown chromosome in ``chroms``.
     """
-    from seqnet.io.genome import read_bed
+    from seqnet.io.bed import read_bed
 
     if bed is not None and chroms:
         raise ConfigError(f"give {opt('bed')} or {opt('chroms')}, not both")

@@ -116,7 +116,7 @@ def read_bed_windows(bed: str | Path, genome: str | Path, length: int, *, tile: 
     windows.  A longer interval is an error naming its line unless ``crop="centre"``
     (its centre window) or ``tile``.
     """
-    from seqnet.io.genome import read_bed
+    from seqnet.io.bed import read_bed
 
     if crop is None and not tile:
         for iv in read_bed(bed):
@@ -311,8 +311,9 @@ def bed_windows(bed: str | Path, genome: str | Path, *, length: int = 200, tile:
     ids, seqs : list of str
         ``chrom:start-end`` ids and sequences of the windows, each window once.
     """
-    from seqnet.io.genome import chrom_sizes, extract, open_genome, read_bed
-    from seqnet.io.genome import tile as tile_intervals
+    from seqnet.io.bed import read_bed
+    from seqnet.io.bed import tile as tile_intervals
+    from seqnet.io.genome import chrom_sizes, extract, open_genome
 
     intervals = read_bed(bed)
     if not intervals:
@@ -381,7 +382,7 @@ def load_bed(
         Cut each interval into consecutive windows of ``length`` instead of taking one
         window at its centre (for BED files marking whole regions). Default is False.
     """
-    from seqnet.io.genome import sample_background
+    from seqnet.io.background import sample_background
 
     alphabet = get_alphabet("dna")
     if negatives not in ("shuffle", "genome"):

@@ -176,8 +176,12 @@ def history_png(table, metric: str, direction: str) -> bytes:
         ax.scatter(pruned.trial, pruned.value, color="tab:gray", marker="x", label="pruned", zorder=2)
     if len(done):
         values = done.value.astype(float)
-        best = values.cummax() if direction == "maximize" else values.cummin()
-        ax.step(done.trial, best, where="post", color="tab:red", label="best so far")
+        best = list(values.cummax() if direction == "maximize" else values.cummin())
+        trials = list(done.trial)
+        if int(table.trial.max()) > trials[-1]:  # the line runs on to the last trial
+            trials.append(int(table.trial.max()))
+            best.append(best[-1])
+        ax.step(trials, best, where="post", color="tab:red", label="best so far")
     ax.set_xlabel("trial")
     ax.set_ylabel(metric)
     ax.set_title("optimisation history")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import random
 import time
 import warnings
@@ -30,8 +31,6 @@ HEARTBEAT_SECONDS = 20
 GRACE_SECONDS = 120
 #: How long an SQLite writer waits for another process's write to finish.
 SQLITE_TIMEOUT_SECONDS = 120
-#: What ``--pruner`` takes.
-PRUNERS = ("median", "hyperband", "none")
 
 
 def shown_url(url: str) -> str:
@@ -65,26 +64,49 @@ def open_storage(url: str, *, heartbeat: bool = True):
         When the database cannot be opened or created (one line naming the URL).
     """
     from optuna import storages
-
-    kwargs = {}
-    if url.startswith("sqlite:"):
-        kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_SECONDS}}
     from sqlalchemy.exc import IntegrityError, OperationalError
 
+    kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_SECONDS}} if url.startswith("sqlite:") else {}
     for attempt in range(OPEN_ATTEMPTS):
         try:
-            with _quiet_optuna():
+            with _quiet_optuna(), _creating(url):
                 return storages.RDBStorage(url, engine_kwargs=kwargs, **_heartbeat_options(storages, heartbeat))
         except (IntegrityError, OperationalError) as exc:
-            # Processes that create a new database together race to write its schema: the
-            # losers find it made once the winner is done.
-            if attempt + 1 < OPEN_ATTEMPTS and ("UNIQUE" in str(exc) or "locked" in str(exc)):
+            # Processes creating a new database together race to write its tables: the
+            # losers find them made once the winner is done.
+            racing = any(word in str(exc) for word in ("UNIQUE", "locked", "already exists", "duplicate"))
+            if racing and attempt + 1 < OPEN_ATTEMPTS:
                 time.sleep(0.5 * (attempt + 1) + random.random())
                 continue
             raise _cannot_open(url, exc) from None
         except Exception as exc:  # noqa: BLE001 - SQLAlchemy / drivers raise many kinds
             raise _cannot_open(url, exc) from None
-    raise AssertionError("unreachable")
+    raise _cannot_open(url, RuntimeError("gave up"))
+
+
+@contextlib.contextmanager
+def _creating(url: str):
+    """For an SQLite file: hold an exclusive ``flock`` on it while Optuna creates or checks
+    its tables, so that processes started together make them one at a time (SQLite's own
+    locks are ``fcntl`` locks, which ``flock`` leaves alone).  Other URLs: nothing."""
+    import fcntl
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - RDBStorage gives the error
+        parsed = None
+    path = parsed.database if parsed is not None and parsed.get_backend_name() == "sqlite" else None
+    if not path or path == ":memory:" or not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        yield
+        return
+    with open(path, "ab") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 #: Tries to open a database that another process is creating at the same moment.
@@ -201,9 +223,10 @@ def load_study(storage, name: str, direction: str, sampler, pruner, record: dict
     with _quiet_optuna():
         study = optuna.create_study(storage=storage, study_name=name, direction=direction, sampler=sampler,
                                     pruner=pruner, load_if_exists=True)
-    if study.direction.name.lower() != direction:
-        raise ConfigError(f"study {name!r} {direction}s nothing: it was made to {study.direction.name.lower()} its "
-                          f"value; choose another {opt('study_name')}")
+    made = study.direction.name.lower()
+    if made != direction:
+        raise ConfigError(f"study {name!r} was made to {made} its value and this search would {direction} it; "
+                          f"choose another {opt('study_name')}")
     kept = study.user_attrs.get("seqnet")
     if kept is None:
         study.set_user_attr("seqnet", record)
