@@ -135,7 +135,7 @@ def test_library_messages_name_parameters(run_dir, sim, tmp_path):
 def test_second_run_on_the_same_out_fails_while_the_first_runs(cli, sim, tiny_config, tmp_path):
     out = tmp_path / "run"
     args = ["train", "--positives", str(sim.positives_fasta), "--negatives", "shuffle", "--out", str(out),
-            "--config", str(tiny_config), "--epochs", "200", "--patience", "300", "--batch-size", "16", "--quiet",
+            "--config", str(tiny_config), "--epochs", "100000", "--patience", "100000", "--batch-size", "16", "--quiet",
             "--device", "cpu"]
     first = subprocess.Popen(SEQNET + args, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     lock = tmp_path / ".run.lock"
