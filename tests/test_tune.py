@@ -308,3 +308,23 @@ def test_a_study_that_optimises_the_other_way_is_refused(searched, sim, tiny_con
     assert result.exit_code == 1
     assert result.output == ("Error: study 'seqnet' was made to maximize its value and this search would minimize "
                              "it; choose another --study-name\n")
+
+
+def test_importances_leave_out_settings_with_one_choice():
+    import optuna
+
+    from seqnet.tune.report import param_importances
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+
+    def objective(trial):
+        trial.suggest_categorical("model", ["deepbind"])
+        lr = trial.suggest_float("train.lr", 1e-4, 1e-2, log=True)
+        width = trial.suggest_int("model_args.n_filters", 8, 64)
+        return lr * 10 + width / 1000
+
+    study.optimize(objective, n_trials=8)
+    found = param_importances(study)
+    assert set(found) == {"train.lr", "model_args.n_filters"}
+    assert all(0 <= v <= 1 for v in found.values())

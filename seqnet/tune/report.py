@@ -144,7 +144,9 @@ def param_importances(study) -> dict[str, float]:
             found = optuna.importance.get_param_importances(study, evaluator=evaluator)
     except (RuntimeError, ValueError):  # no setting varied over the finished trials
         return {}
-    return {k: round(float(v), 4) for k, v in found.items() if math.isfinite(v)}
+    # A setting with one choice (``model`` when the space names one model) explains nothing.
+    varied = {k for k in found if len({repr(t.params.get(k)) for t in _complete(study)}) > 1}
+    return {k: round(float(v), 4) for k, v in found.items() if math.isfinite(v) and k in varied}
 
 
 def _figure(width: float, height: float):
@@ -182,6 +184,9 @@ def history_png(table, metric: str, direction: str) -> bytes:
             trials.append(int(table.trial.max()))
             best.append(best[-1])
         ax.step(trials, best, where="post", color="tab:red", label="best so far")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # trials are numbered
     ax.set_xlabel("trial")
     ax.set_ylabel(metric)
     ax.set_title("optimisation history")
