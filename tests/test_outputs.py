@@ -137,7 +137,10 @@ def test_second_run_on_the_same_out_fails_while_the_first_runs(cli, sim, tiny_co
     args = ["train", "--positives", str(sim.positives_fasta), "--negatives", "shuffle", "--out", str(out),
             "--config", str(tiny_config), "--epochs", "100000", "--patience", "100000", "--batch-size", "16", "--quiet",
             "--device", "cpu"]
-    first = subprocess.Popen(SEQNET + args, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # A shell's background job (CI started with `&`) inherits SIGINT ignored; a terminal's
+    # Ctrl-C reaches a foreground process with the default action, as here.
+    first = subprocess.Popen(SEQNET + args, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lock = tmp_path / ".run.lock"
     deadline = time.time() + 60
     while not lock.exists() and time.time() < deadline and first.poll() is None:
