@@ -153,7 +153,12 @@ def test_second_run_on_the_same_out_fails_while_the_first_runs(cli, sim, tiny_co
         while not (tmp_path / ".run.last.pt").exists() and first.poll() is None and time.time() < deadline:
             time.sleep(0.02)  # Ctrl-C once an epoch is saved
         first.send_signal(signal.SIGINT)
-        _, stderr = first.communicate(timeout=60)
+        try:
+            _, stderr = first.communicate(timeout=60)
+        finally:
+            if first.poll() is None:  # never leave a 100,000-epoch run behind
+                first.kill()
+                first.wait()
     assert first.returncode == 130
     assert stderr.strip().startswith("Error: interrupted; the run's state after epoch ")
     assert stderr.strip().endswith(f"is kept: continue with --resume {out}")
