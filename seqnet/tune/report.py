@@ -136,7 +136,8 @@ def param_importances(study) -> dict[str, float]:
 
     from seqnet.tune.study import quiet_optuna
 
-    if len(_complete(study)) < 2:
+    complete = _complete(study)
+    if len(complete) < 2:
         return {}
     try:
         with quiet_optuna():
@@ -145,7 +146,7 @@ def param_importances(study) -> dict[str, float]:
     except (RuntimeError, ValueError):  # no setting varied over the finished trials
         return {}
     # A setting with one choice (``model`` when the space names one model) explains nothing.
-    varied = {k for k in found if len({repr(t.params.get(k)) for t in _complete(study)}) > 1}
+    varied = {k for k in found if len({repr(t.params.get(k)) for t in complete}) > 1}
     return {k: round(float(v), 4) for k, v in found.items() if math.isfinite(v) and k in varied}
 
 
